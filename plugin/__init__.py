@@ -1,0 +1,7 @@
+"""Host-neutral glue between vos_core and the hosts (ffmpeg CLI, Blender).
+
+``jobs`` describes a job, ``pipeline`` runs it on a frame stream, ``outputs`` writes mattes
+atomically, ``worker``/``client`` run it in a separate process speaking JSON lines
+(``events``). ``events`` and ``client`` import only the standard library, so a host without
+torch (Blender's Python) can use them.
+"""

@@ -1,0 +1,33 @@
+"""Choosing the compute device for a job (the core never chooses on its own)."""
+
+from __future__ import annotations
+
+import torch
+
+from vos_core import VosError
+
+
+def pick_device(requested: str | None = None) -> torch.device:
+    """``requested`` if given, else CUDA when present, else Apple MPS, else CPU."""
+    if requested:
+        try:
+            device = torch.device(requested)
+        except RuntimeError:
+            raise VosError(f"unknown device {requested!r} (use cpu, cuda, cuda:N or mps)") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise VosError("device cuda was requested but no CUDA GPU is available")
+        return device
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def describe(device: torch.device) -> str:
+    """A human-readable device name, e.g. 'cuda (NVIDIA H100)' or 'cpu (2 threads)'."""
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
+    return device.type

@@ -1,0 +1,115 @@
+"""DAVIS evaluation of the whole pipeline: one-shot on frame 0, then every frame scored.
+
+Frames stream through (ground truth is read frame by frame), so memory stays flat in clip
+length. As the DAVIS-2017 toolkit does, the first (annotated) and last frames are not scored.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from vos_core import SegmentConfig, VideoPredictor, load_net, read_mask
+from vos_core.davis import DavisSequence, load_sequences, split_names
+from vos_core.metrics import Statistics, f_measure, jaccard, summarize
+
+
+@dataclass(frozen=True)
+class SequenceReport:
+    name: str
+    frames: int
+    J: Statistics
+    F: Statistics
+    finetune_s: float
+    infer_s_per_frame: float
+
+    @property
+    def JF(self) -> float:
+        return (self.J.mean + self.F.mean) / 2
+
+
+def evaluate_sequence(predictor: VideoPredictor, seq: DavisSequence) -> SequenceReport:
+    """Fine-tune on frame 0 of ``seq``, segment every frame and score frames 1..N-2."""
+    session = predictor.new_session()
+    predictor.add_mask(session, 0, seq.frames[0], read_mask(seq.masks[0]))
+    start = time.perf_counter()
+    for _ in predictor.fit(session):
+        pass
+    finetune_s = time.perf_counter() - start
+    j, f, n = [], [], len(seq.masks)
+    start = time.perf_counter()
+    for result in predictor.propagate(session, seq.frames):
+        if 0 < result.index < n - 1:
+            gt = read_mask(seq.masks[result.index])
+            j.append(jaccard(result.matte, gt))
+            f.append(f_measure(result.matte, gt))
+    infer_s = (time.perf_counter() - start) / n
+    return SequenceReport(seq.name, n, summarize(j), summarize(f), finetune_s, infer_s)
+
+
+def evaluate(
+    davis_root: str | Path,
+    config: SegmentConfig,
+    sequences: list[str] | None = None,
+    split: str = "dev",
+    resolution: str = "480p",
+    weights: str | Path | None = None,
+    device: torch.device | str = "cpu",
+) -> Iterator[SequenceReport]:
+    """Evaluate on the named sequences (or the split's); yields one report per sequence."""
+    names = sequences or split_names(davis_root, split)
+    net, _ = load_net(weights)
+    for seq in load_sequences(davis_root, names, resolution=resolution):
+        yield evaluate_sequence(VideoPredictor(net, config, device), seq)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def summary(reports: list[SequenceReport]) -> dict:
+    """Means over sequences, DAVIS style (each sequence weighs the same)."""
+    def mean(values: list[float]) -> float:
+        return sum(values) / len(values) if values else float("nan")
+
+    return {
+        "J_mean": mean([r.J.mean for r in reports]),
+        "J_recall": mean([r.J.recall for r in reports]),
+        "J_decay": mean([r.J.decay for r in reports]),
+        "F_mean": mean([r.F.mean for r in reports]),
+        "F_recall": mean([r.F.recall for r in reports]),
+        "F_decay": mean([r.F.decay for r in reports]),
+        "JF_mean": mean([r.JF for r in reports]),
+        "finetune_s_mean": mean([r.finetune_s for r in reports]),
+        "infer_s_per_frame_mean": mean([r.infer_s_per_frame for r in reports]),
+    }
+
+
+def write_results(path: str | Path, reports: list[SequenceReport], meta: dict) -> None:
+    """Write ``{"meta", "summary", "sequences"}`` as JSON, atomically."""
+    path = Path(path)
+    data = {"meta": meta, "summary": summary(reports),
+            "sequences": [{**asdict(r), "JF": r.JF} for r in reports]}
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    tmp.replace(path)
+
+
+def format_table(reports: list[SequenceReport]) -> str:
+    """A plain-text table: one row per sequence and a mean row."""
+    rows = [f"{'sequence':<18} {'frames':>6} {'J':>6} {'J rec':>6} {'J dec':>6} {'F':>6} {'J&F':>6} {'tune s':>7} {'s/frame':>7}"]
+    for r in reports:
+        rows.append(f"{r.name:<18} {r.frames:>6} {r.J.mean:6.3f} {r.J.recall:6.3f} {r.J.decay:6.3f} "
+                    f"{r.F.mean:6.3f} {r.JF:6.3f} {r.finetune_s:7.1f} {r.infer_s_per_frame:7.3f}")
+    s = summary(reports)
+    rows.append(f"{'mean':<18} {sum(r.frames for r in reports):>6} {s['J_mean']:6.3f} {s['J_recall']:6.3f} "
+                f"{s['J_decay']:6.3f} {s['F_mean']:6.3f} {s['JF_mean']:6.3f} {s['finetune_s_mean']:7.1f} "
+                f"{s['infer_s_per_frame_mean']:7.3f}")
+    return "\n".join(rows)

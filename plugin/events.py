@@ -1,0 +1,50 @@
+"""The JSON-lines protocol between a worker and its host. Standard library only.
+
+One JSON object per line, with ``"event"`` naming its kind:
+- ``started``:   device, frames (total, or null if unknown), preset
+- ``progress``:  stage ("finetune" or "segment"), done, total, elapsed_s, eta_s, fps
+- ``done``:      output, frames, seconds
+- ``error``:     message (for the user), kind
+- ``cancelled``: (no fields)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Progress:
+    stage: str
+    done: int
+    total: int | None
+    elapsed_s: float
+
+    @property
+    def fps(self) -> float:
+        return self.done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        if not self.total or not self.done:
+            return None
+        return self.elapsed_s / self.done * (self.total - self.done)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "eta_s": self.eta_s, "fps": self.fps}
+
+
+def line(event: str, **fields: Any) -> str:
+    """Serialise one event as a single JSON line (no trailing newline)."""
+    return json.dumps({"event": event, **fields}, separators=(",", ":"))
+
+
+def parse(text: str) -> dict[str, Any] | None:
+    """Parse one line; None for lines that are not protocol events (stray prints, warnings)."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) and "event" in obj else None

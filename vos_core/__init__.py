@@ -1,0 +1,18 @@
+"""vos_core — one-shot video object segmentation (appearance network + box filters).
+
+Pure Python + PyTorch, no host code. Data flows one way: frames → maps/boxes → masks.
+Frames are H×W×3 uint8 RGB, maps H×W float32 in 0..1, masks H×W uint8 0/255.
+"""
+
+from .config import PRESETS, SegmentConfig, get_preset
+from .errors import InputError, VosError, WeightsError
+from .frames import open_frames, read_image
+from .masks import read_mask, validate_mask, write_mask
+from .predictor import FrameResult, Session, VideoPredictor
+from .weights import load_net
+
+__all__ = [
+    "PRESETS", "SegmentConfig", "get_preset", "InputError", "VosError", "WeightsError", "open_frames",
+    "read_image", "read_mask", "validate_mask", "write_mask", "FrameResult", "Session", "VideoPredictor",
+    "load_net",
+]

@@ -1,0 +1,83 @@
+"""The category-independent appearance network (OSVOS-style, depth-1 side outputs).
+
+VGG16 conv stages 1–5 → per stage a 1×1 conv to ``side_depth`` channels → bilinear upsampling
+to the input size → concatenation → a 1×1 fusion conv → one logit channel. No final pooling,
+no FC layers, one loss on the fused output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# Caffe VGG16 convention of the shipped ImageNet weights: BGR, 0..255, minus this mean.
+CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)
+
+# (input channels, output channels, number of 3×3 convs) per VGG16 stage.
+VGG16_STAGES = ((3, 64, 2), (64, 128, 2), (128, 256, 3), (256, 512, 3), (512, 512, 3))
+
+
+def _vgg16_features() -> nn.Sequential:
+    """VGG16 conv layers with torchvision's ``features`` indices, so its state dict keys load as is."""
+    layers: list[nn.Module] = []
+    for stage, (c_in, c_out, n_convs) in enumerate(VGG16_STAGES):
+        if stage > 0:
+            layers.append(nn.MaxPool2d(2, 2))
+        for i in range(n_convs):
+            layers += [nn.Conv2d(c_in if i == 0 else c_out, c_out, 3, padding=1), nn.ReLU(inplace=True)]
+    return nn.Sequential(*layers)
+
+
+def _stage_slices() -> list[slice]:
+    """Index ranges of ``features`` for each stage; a stage ends before the next pooling."""
+    bounds, start = [], 0
+    for stage, (_, _, n_convs) in enumerate(VGG16_STAGES):
+        end = start + (1 if stage > 0 else 0) + 2 * n_convs
+        bounds.append(slice(start, end))
+        start = end
+    return bounds
+
+
+class AppearanceNet(nn.Module):
+    """Fully convolutional VGG16 with fused side outputs.
+
+    Input: N×3×H×W float tensor prepared by :func:`to_input`. Output: N×1×H×W logits.
+    ``side_depth=1`` is the paper's network; 16 is the OSVOS variant it is compared with.
+    """
+
+    def __init__(self, side_depth: int = 1) -> None:
+        super().__init__()
+        self.side_depth = side_depth
+        self.features = _vgg16_features()
+        self.stages = _stage_slices()
+        self.side = nn.ModuleList(nn.Conv2d(c_out, side_depth, 1) for _, c_out, _ in VGG16_STAGES)
+        self.fuse = nn.Conv2d(side_depth * len(VGG16_STAGES), 1, 1)
+        for conv in self.side:
+            nn.init.normal_(conv.weight, std=0.01)
+            nn.init.zeros_(conv.bias)
+        # Start the fusion as an average of the side outputs.
+        nn.init.constant_(self.fuse.weight, 1.0 / (side_depth * len(VGG16_STAGES)))
+        nn.init.zeros_(self.fuse.bias)
+
+    def stage_modules(self, stage: int) -> nn.Sequential:
+        """The backbone layers of ``stage`` (0-based), for freezing or per-stage learning rates."""
+        return self.features[self.stages[stage]]
+
+    def forward(self, x: torch.Tensor, frozen_stages: int = 0) -> torch.Tensor:
+        size = x.shape[-2:]
+        sides = []
+        for stage, (layers, side) in enumerate(zip(self.stages, self.side)):
+            # Frozen stages need no activations kept for backward: skip autograd there.
+            with torch.set_grad_enabled(torch.is_grad_enabled() and stage >= frozen_stages):
+                x = self.features[layers](x)
+            sides.append(F.interpolate(side(x), size=size, mode="bilinear", align_corners=False))
+        return self.fuse(torch.cat(sides, dim=1))
+
+
+def to_input(image: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
+    """H×W×3 uint8 RGB → 1×3×H×W float tensor in the Caffe BGR, mean-subtracted convention."""
+    bgr = torch.from_numpy(np.ascontiguousarray(image[..., ::-1])).to(device=device, dtype=torch.float32)
+    mean = torch.tensor(CAFFE_BGR_MEAN, device=device)
+    return (bgr - mean).permute(2, 0, 1).unsqueeze(0).contiguous(memory_format=torch.channels_last)
