@@ -55,6 +55,13 @@ class WorkerProcess:
             except queue.Empty:
                 return out
 
+    def next_event(self, timeout: float | None = None) -> dict[str, Any] | None:
+        """Wait up to ``timeout`` seconds for the next event; None if none came."""
+        try:
+            return self._events.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
     def poll(self) -> int | None:
         return self.proc.poll()
 

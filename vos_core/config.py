@@ -26,7 +26,7 @@ class SegmentConfig:
     """
 
     finetune_iters: int = 100
-    learning_rate: float = 1e-3
+    learning_rate: float = 5e-3
     train_height: int = 240
     infer_height: int = 240
     threshold: float = 0.5

@@ -1,0 +1,69 @@
+"""The appearance network: architecture, weights files, loss."""
+
+import numpy as np
+import pytest
+import torch
+
+from vos_core import WeightsError, load_net, read_image
+from vos_core.appearance import AppearanceNet, to_input
+from vos_core.loss import class_balanced_bce
+from vos_core.weights import save_parent
+
+
+def test_output_is_one_full_size_channel_and_maps_are_probabilities(davis_root, imagenet_weights):
+    net, info = load_net(imagenet_weights)
+    assert info["kind"] == "imagenet"
+    frame = read_image(davis_root / "JPEGImages/480p/blackswan/00000.jpg")[::4, ::4]  # 120×214
+    with torch.no_grad():
+        logits = net.eval()(to_input(frame))
+    assert logits.shape == (1, 1, 120, 214)
+    prob = torch.sigmoid(logits)
+    assert torch.all((prob >= 0) & (prob <= 1))
+
+
+def test_side_outputs_have_depth_one_and_five_stages():
+    net = AppearanceNet()
+    assert [s.out_channels for s in net.side] == [1] * 5
+    assert net.fuse.in_channels == 5 and net.fuse.out_channels == 1
+    assert AppearanceNet(side_depth=16).fuse.in_channels == 80
+
+
+def test_caffe_input_convention():
+    image = np.zeros((2, 3, 3), np.uint8)
+    image[..., 0] = 200  # red
+    x = to_input(image)
+    # Channel order BGR, mean-subtracted 0..255 values.
+    assert x[0, 2, 0, 0].item() == pytest.approx(200 - 123.68, abs=1e-3)
+    assert x[0, 0, 0, 0].item() == pytest.approx(-103.939, abs=1e-3)
+
+
+def test_class_balanced_loss_weighs_classes_equally():
+    target = torch.zeros(1, 1, 10, 10)
+    target[..., :1, :1] = 1  # 1 object pixel among 100
+    # A net that is equally unsure everywhere: each class then contributes the same total.
+    loss = class_balanced_bce(torch.zeros(1, 1, 10, 10), target)
+    assert loss.item() == pytest.approx((0.99 * np.log(2) * 1 + 0.01 * np.log(2) * 99) / 100)
+
+
+def test_parent_round_trip_and_checksum(tmp_path):
+    net = AppearanceNet()
+    path = tmp_path / "parent_fp16.pth"
+    save_parent(net, path, {"iterations": 1})
+    loaded, info = load_net(tmp_path)  # a folder: the parent file is found by name
+    assert info["kind"] == "parent" and info["meta"]["iterations"] == 1
+    ref = net.fuse.weight.detach().half().float()
+    assert torch.equal(loaded.fuse.weight, ref) and loaded.fuse.weight.dtype == torch.float32
+    data = bytearray(path.read_bytes())
+    data[-100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(WeightsError, match="corrupt"):
+        load_net(path)
+
+
+def test_missing_and_foreign_weights(tmp_path):
+    with pytest.raises(WeightsError, match="no network weights found"):
+        load_net(tmp_path)
+    foreign = tmp_path / "foreign.pth"
+    torch.save({"something": torch.zeros(1)}, foreign)
+    with pytest.raises(WeightsError, match="neither a parent network nor ImageNet"):
+        load_net(foreign)
