@@ -16,6 +16,7 @@ class SegmentJob:
 
     ``output`` is a folder that receives one 8-bit grey PNG matte per frame, named like the
     frames (``00000.png``...). ``settings`` overrides fields of the preset (see SegmentConfig).
+    ``refine_mask`` snaps the drawn mask to the object's edges with GrabCut before fine-tuning.
     """
 
     input: str
@@ -27,6 +28,7 @@ class SegmentJob:
     weights: str | None = None
     device: str | None = None
     resize_mask: bool = False
+    refine_mask: bool = False
 
     def config(self) -> SegmentConfig:
         return get_preset(self.preset).with_overrides(**self.settings)

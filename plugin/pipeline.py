@@ -16,6 +16,7 @@ from .device import describe, pick_device
 from .events import Progress
 from .jobs import SegmentJob
 from .outputs import PngSequenceWriter
+from .refine import grabcut_refine
 
 EventSink = Callable[[str, dict], None]
 
@@ -71,6 +72,8 @@ def load_job_inputs(job: SegmentJob) -> tuple:
     mask = read_mask(job.mask)
     if job.resize_mask and mask.shape != annotated.shape[:2]:
         mask = resize_mask(mask, annotated.shape[1], annotated.shape[0])
+    if job.refine_mask:
+        mask = grabcut_refine(annotated, mask)
     return source, annotated, mask
 
 
