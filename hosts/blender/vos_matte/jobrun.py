@@ -1,0 +1,136 @@
+"""Turning the panel's settings into a worker job, and following a running worker's events.
+
+The operators stay thin: they call :func:`prepare`, then run the job blocking or watch a
+:class:`Run` from a modal timer, then call :func:`finish`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bpy
+
+from . import runtime
+from ._plugin.client import WorkerProcess
+from .clip import ClipError, source_frame, source_path, source_size, target_strip
+from .matte import apply_matte
+from .rasterize import rasterize_mask
+from .settings import preferences
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A job written to disk, ready for ``python -m plugin.worker``; ``workdir`` is removed by :func:`finish`."""
+
+    strip_name: str
+    python: str
+    job_path: str
+    output: str
+    workdir: str
+
+
+def _output_root(settings: Any) -> Path:
+    if settings.output_dir.startswith("//") and not bpy.data.filepath:
+        raise ClipError("Save the .blend first (mattes go beside it), or choose an absolute matte folder.")
+    return Path(bpy.path.abspath(settings.output_dir))
+
+
+def prepare(context: bpy.types.Context, strip_name: str = "") -> Prepared:
+    """Validate the settings, rasterise the mask and write the job; ClipError says what is wrong."""
+    scene, settings, prefs = context.scene, context.scene.vos_matte, preferences(context)
+    strip = target_strip(scene, strip_name)
+    python = runtime.python_in(prefs.runtime())
+    if not python.exists():
+        raise ClipError(f"No runtime Python at {python}: press Install runtime or Check runtime in the preferences.")
+    mask_frame = source_frame(strip, scene.frame_current)
+    output = _output_root(settings) / re.sub(r"[^\w.-]+", "_", strip.name)
+    if settings.mask_source == "MASK" and settings.mask is None:
+        raise ClipError("Choose the Mask drawn around the object (or switch Mask from to Image).")
+    mask_file = bpy.path.abspath(settings.mask_file)
+    if settings.mask_source == "FILE" and not Path(mask_file).is_file():
+        raise ClipError(f"Mask image {mask_file or '(none)'} does not exist.")
+    workdir = tempfile.mkdtemp(prefix="vos_matte_")
+    mask_path = str(Path(workdir) / "mask.png") if settings.mask_source == "MASK" else mask_file
+    if settings.mask_source == "MASK":
+        rasterize_mask(settings.mask, *source_size(strip), scene.frame_current, mask_path)
+    job = {
+        "input": source_path(strip),
+        "mask": mask_path,
+        "output": str(output),
+        "mask_frame": mask_frame,
+        "preset": settings.preset,
+        # None keeps the preset's value (SegmentConfig.with_overrides ignores it)
+        "settings": {"finetune_iters": settings.finetune_iters or None, "threshold": settings.threshold},
+        "weights": bpy.path.abspath(prefs.weights) if prefs.weights else None,
+        "device": None if prefs.device == "AUTO" else prefs.device,
+        "resize_mask": True,
+        "refine_mask": settings.refine_edges,
+    }
+    job_path = Path(workdir) / "job.json"
+    job_path.write_text(json.dumps(job, indent=2))
+    return Prepared(strip.name, str(python), str(job_path), str(output), workdir)
+
+
+def start(prepared: Prepared) -> WorkerProcess:
+    return WorkerProcess(prepared.python, prepared.job_path, env=runtime.clean_env())
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "…"
+    return f"{value:.0f} s" if value < 90 else f"{value / 60:.0f} min"
+
+
+@dataclass
+class Run:
+    """What the panel shows about the worker now running (at most one per Blender session)."""
+
+    prepared: Prepared
+    worker: WorkerProcess
+    started: float = field(default_factory=time.monotonic)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    factor: float = 0.0
+    text: str = "Starting the runtime…"
+    cancel_requested: bool = False
+
+    def update(self) -> bool:
+        """Take the worker's new events; True if anything changed."""
+        new = self.worker.drain()
+        for event in new:
+            if event["event"] == "started":
+                self.text = f"Loading the network on {event['device']}…"
+            elif event["event"] == "progress":
+                total = event["total"] or 0
+                self.factor = event["done"] / total if total else 0.0
+                what = "Learning the object: step" if event["stage"] == "finetune" else "Frame"
+                self.text = f"{what} {event['done']}/{total or '?'} · ETA {_seconds(event['eta_s'])}"
+        self.events.extend(new)
+        return bool(new)
+
+
+#: The run in progress, read by the panel; set and cleared by the modal operator.
+CURRENT: Run | None = None
+
+
+def finish(context: bpy.types.Context, prepared: Prepared, code: int, events: list[dict[str, Any]], stderr: list[str]) -> str:
+    """Apply the mattes of a finished worker and return a message; ClipError if it failed or was cancelled."""
+    shutil.rmtree(prepared.workdir, ignore_errors=True)
+    done = next((e for e in events if e["event"] == "done"), None)
+    if done is None:
+        error = next((e for e in events if e["event"] == "error"), None)
+        if error is not None:
+            raise ClipError(error["message"])
+        if code in (130, 143) or any(e["event"] == "cancelled" for e in events):
+            raise ClipError("Cancelled: no matte was written.")
+        raise ClipError(f"The runtime stopped (exit {code}): {stderr[-1] if stderr else 'no message'}")
+    scene = context.scene
+    strip = target_strip(scene, prepared.strip_name)
+    apply_matte(scene, strip, done["output"])
+    return f"Matte for {strip.name}: {done['frames']} frames in {done['seconds']:.1f} s"

@@ -1,0 +1,187 @@
+"""Operators: thin wrappers from the panel's buttons to jobrun/matte/runtime."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import bpy
+
+from . import jobrun, runtime
+from ._plugin.client import run_blocking
+from .clip import ClipError, target_strip
+from .matte import is_inverted, remove_matte, set_inverted
+from .settings import check, preferences
+
+TIMER_S = 0.25
+
+
+class VOSMATTE_OT_segment(bpy.types.Operator):
+    """Segment the strip from the drawn mask and apply the matte (Esc cancels)"""
+
+    bl_idname = "vos_matte.segment"
+    bl_label = "Run"
+    bl_options = {"REGISTER"}
+
+    strip: bpy.props.StringProperty(name="Strip", description="Strip to segment; empty = the active strip")
+
+    _timer = None
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return jobrun.CURRENT is None and context.scene is not None
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        """Blocking path for scripts and ``blender -b`` (modal operators need an event loop)."""
+        try:
+            prepared = jobrun.prepare(context, self.strip)
+            code, events = run_blocking(prepared.python, prepared.job_path, env=runtime.clean_env())
+            self.report({"INFO"}, jobrun.finish(context, prepared, code, list(events), []))
+        except ClipError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        return {"FINISHED"}
+
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        try:
+            prepared = jobrun.prepare(context, self.strip)
+        except ClipError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        jobrun.CURRENT = jobrun.Run(prepared, jobrun.start(prepared))
+        self._timer = context.window_manager.event_timer_add(TIMER_S, window=context.window)
+        context.window_manager.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        run = jobrun.CURRENT
+        if event.type == "ESC" or run.cancel_requested:
+            run.worker.cancel()  # the worker removes its partial output; we still wait for it to exit
+            run.cancel_requested = False
+            return {"RUNNING_MODAL"}
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}  # keep Blender usable while the worker runs
+        if run.update():
+            context.workspace.status_text_set(f"VOS Matte: {run.text}")
+            for area in context.screen.areas:
+                area.tag_redraw()
+        if run.worker.poll() is None:
+            return {"PASS_THROUGH"}
+        code = run.worker.wait()
+        run.update()
+        context.window_manager.event_timer_remove(self._timer)
+        context.workspace.status_text_set(None)
+        jobrun.CURRENT = None
+        try:
+            self.report({"INFO"}, jobrun.finish(context, run.prepared, code, run.events, list(run.worker.stderr_tail)))
+        except ClipError as exc:
+            self.report({"WARNING"}, str(exc))
+            return {"CANCELLED"}
+        return {"FINISHED"}
+
+
+class VOSMATTE_OT_cancel(bpy.types.Operator):
+    """Stop the running segmentation; no matte is written"""
+
+    bl_idname = "vos_matte.cancel"
+    bl_label = "Cancel"
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return jobrun.CURRENT is not None
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        jobrun.CURRENT.cancel_requested = True  # the modal operator owns the worker and kills it
+        return {"FINISHED"}
+
+
+class _MatteOperator:
+    """Shared poll/lookup for operators acting on the target strip's matte."""
+
+    strip: bpy.props.StringProperty(name="Strip", description="Empty = the active strip")
+
+    def target(self, context: bpy.types.Context) -> bpy.types.Strip | None:
+        try:
+            return target_strip(context.scene, self.strip)
+        except ClipError as exc:
+            self.report({"ERROR"}, str(exc))
+            return None
+
+
+class VOSMATTE_OT_invert(_MatteOperator, bpy.types.Operator):
+    """Keep the outside of the object instead of the object (toggle)"""
+
+    bl_idname = "vos_matte.invert"
+    bl_label = "Invert Matte"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        strip = self.target(context)
+        if strip is None:
+            return {"CANCELLED"}
+        try:
+            set_inverted(context.scene, strip, not is_inverted(context.scene, strip))
+        except LookupError as exc:
+            self.report({"ERROR"}, f"{exc}: press Run first.")
+            return {"CANCELLED"}
+        return {"FINISHED"}
+
+
+class VOSMATTE_OT_remove(_MatteOperator, bpy.types.Operator):
+    """Remove the matte strip and its Mask modifier (the PNG files stay on disk)"""
+
+    bl_idname = "vos_matte.remove"
+    bl_label = "Remove Matte"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        strip = self.target(context)
+        if strip is None:
+            return {"CANCELLED"}
+        if not remove_matte(context.scene, strip):
+            self.report({"INFO"}, f"{strip.name} has no matte.")
+        return {"FINISHED"}
+
+
+class VOSMATTE_OT_check_runtime(bpy.types.Operator):
+    """Check that the runtime environment can run segmentation, and say what is missing"""
+
+    bl_idname = "vos_matte.check_runtime"
+    bl_label = "Check Runtime"
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        report = check(context)
+        self.report({"INFO"} if report.ok else {"ERROR"}, report.summary())
+        return {"FINISHED"} if report.ok else {"CANCELLED"}
+
+
+class VOSMATTE_OT_install_runtime(bpy.types.Operator):
+    """Create the runtime environment (PyTorch, OpenCV, the core) in the background; minutes and ~1-6 GB"""
+
+    bl_idname = "vos_matte.install_runtime"
+    bl_label = "Install Runtime"
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        prefs = preferences(context)
+        target = Path(prefs.runtime())
+        if target.is_file():  # a python executable was chosen: install into its environment
+            target = target.parent.parent
+        target.mkdir(parents=True, exist_ok=True)
+        log = target / "install.log"
+        with open(log, "w") as out:
+            subprocess.Popen(
+                runtime.install_command(str(target), prefs.use_cuda), stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, env=runtime.clean_env(), start_new_session=True,
+            )
+        self.report({"INFO"}, f"Installing the runtime in {target} (log: {log}); press Check Runtime when it is done.")
+        return {"FINISHED"}
+
+
+CLASSES = (
+    VOSMATTE_OT_segment,
+    VOSMATTE_OT_cancel,
+    VOSMATTE_OT_invert,
+    VOSMATTE_OT_remove,
+    VOSMATTE_OT_check_runtime,
+    VOSMATTE_OT_install_runtime,
+)

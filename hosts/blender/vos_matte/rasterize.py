@@ -1,0 +1,34 @@
+"""Rasterising a Mask datablock to a PNG exactly as Blender draws it (feather, layers, blend modes)."""
+
+from __future__ import annotations
+
+import bpy
+
+from .clip import strips_of
+
+
+def rasterize_mask(mask: bpy.types.Mask, width: int, height: int, frame: int, path: str) -> None:
+    """Write ``mask`` as seen at scene frame ``frame`` to ``path``: 8-bit grey PNG, ``width``×``height``.
+
+    Renders a temporary scene holding only a mask strip, so the result is Blender's own raster of
+    every layer and spline, in the same normalised frame (longer side = 1, centred) the editor uses.
+    """
+    scene = bpy.data.scenes.new("vos_matte_mask_raster")
+    try:
+        render = scene.render
+        render.resolution_x, render.resolution_y, render.resolution_percentage = width, height, 100
+        render.use_sequencer = True
+        render.filepath = path
+        render.image_settings.file_format = "PNG"
+        render.image_settings.color_mode = "BW"
+        render.image_settings.color_depth = "8"
+        scene.view_settings.view_transform = "Standard"  # the default (AgX/Filmic) would grade grey edges
+        # A mask strip evaluates its mask at mask.frame_start + (frame - strip start): place the strip so
+        # that this is ``frame`` (held at the ends of an animated mask's range).
+        local = min(max(frame, mask.frame_start), mask.frame_end)
+        strip = strips_of(scene).new_mask("mask", mask, 1, frame - (local - mask.frame_start))
+        strip.frame_final_end = max(strip.frame_final_end, frame + 1)
+        scene.frame_start = scene.frame_end = scene.frame_current = frame
+        bpy.ops.render.render(write_still=True, scene=scene.name)
+    finally:
+        bpy.data.scenes.remove(scene)

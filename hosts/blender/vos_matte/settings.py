@@ -1,0 +1,87 @@
+"""Per-scene segmentation settings (one PropertyGroup) and the add-on preferences (the runtime)."""
+
+from __future__ import annotations
+
+import bpy
+
+from . import runtime
+
+PRESETS = (
+    ("fast", "Fast", "Fewest fine-tuning steps, 240-line inference: previews"),
+    ("balanced", "Balanced", "More fine-tuning, 360-line inference"),
+    ("best", "Best", "Longest fine-tuning, 480-line inference: finals"),
+)
+
+
+class VOSMATTE_PG_settings(bpy.types.PropertyGroup):
+    """What to segment and how; stored in the scene as ``scene.vos_matte``."""
+
+    mask_source: bpy.props.EnumProperty(
+        name="Mask from",
+        items=(
+            ("MASK", "Mask", "A Mask datablock drawn in the Mask editor at the current frame"),
+            ("FILE", "Image", "An image file: white = object (resized to the strip if needed)"),
+        ),
+    )
+    mask: bpy.props.PointerProperty(name="Mask", type=bpy.types.Mask, description="All its layers and splines form the object")
+    mask_file: bpy.props.StringProperty(name="Mask image", subtype="FILE_PATH")
+    refine_edges: bpy.props.BoolProperty(
+        name="Refine edges", description="Snap the drawn mask to the object's edges (GrabCut) before the run"
+    )
+    preset: bpy.props.EnumProperty(name="Quality", items=PRESETS)
+    finetune_iters: bpy.props.IntProperty(
+        name="Learning steps", min=0, soft_max=1000, description="Fine-tuning iterations; 0 = the preset's"
+    )
+    threshold: bpy.props.FloatProperty(
+        name="Threshold", default=0.5, min=0.01, max=0.99, description="Object probability above which a pixel is kept"
+    )
+    output_dir: bpy.props.StringProperty(
+        name="Matte folder", subtype="DIR_PATH", default="//mattes/",
+        description="Mattes go to a sub-folder named after the strip; // means beside the .blend",
+    )
+
+
+def default_runtime_dir() -> str:
+    """Where Install runtime puts the environment when no folder is chosen."""
+    return bpy.utils.extension_path_user(__package__, path="runtime", create=False)
+
+
+class VOSMATTE_AP_preferences(bpy.types.AddonPreferences):
+    bl_idname = __package__
+
+    runtime_path: bpy.props.StringProperty(
+        name="Runtime", subtype="FILE_PATH",
+        description="Python environment holding the core (a venv folder or its python); empty = installed by this add-on",
+    )
+    weights: bpy.props.StringProperty(
+        name="Weights", subtype="FILE_PATH", description="Network weights file or folder; empty = the runtime's default"
+    )
+    device: bpy.props.EnumProperty(
+        name="Device",
+        items=(("AUTO", "Auto", "CUDA, then Apple MPS, then CPU"), ("cpu", "CPU", ""), ("cuda", "CUDA", ""), ("mps", "Apple MPS", "")),
+    )
+    use_cuda: bpy.props.BoolProperty(name="CUDA build", description="Install runtime: the CUDA build of PyTorch")
+
+    def runtime(self) -> str:
+        return self.runtime_path or default_runtime_dir()
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        layout.prop(self, "runtime_path")
+        if not self.runtime_path:
+            layout.label(text=f"Using {default_runtime_dir()}")
+        layout.prop(self, "weights")
+        layout.prop(self, "device")
+        row = layout.row()
+        row.operator("vos_matte.check_runtime", icon="CHECKMARK")
+        row.operator("vos_matte.install_runtime", icon="IMPORT")
+        row.prop(self, "use_cuda")
+
+
+def preferences(context: bpy.types.Context) -> VOSMATTE_AP_preferences:
+    return context.preferences.addons[__package__].preferences
+
+
+def check(context: bpy.types.Context) -> runtime.RuntimeReport:
+    prefs = preferences(context)
+    return runtime.check_runtime(prefs.runtime(), prefs.weights or None, env=runtime.clean_env())
