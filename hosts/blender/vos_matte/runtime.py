@@ -72,7 +72,7 @@ def check_runtime(path: str, weights: str | None = None, env: dict[str, str] | N
     except subprocess.TimeoutExpired:
         report.problems.append(f"{python} did not answer within {CHECK_TIMEOUT_S} s.")
         return report
-    if "No module named plugin" in proc.stderr:
+    if "No module named 'plugin'" in proc.stderr:
         report.problems.append(f"The vos-matte core is not installed in {python}; press Install runtime.")
         return report
     try:

@@ -1,0 +1,26 @@
+"""The add-on's runtime check and Run on broken runtimes. usage: python bpy_runtime_check.py ZIP GOOD_RUNTIME IMAGE"""
+
+from __future__ import annotations
+
+import sys
+
+import bpy
+from bpy_common import answer, install, preferences
+
+ext = install(sys.argv[1])
+prefs = preferences()
+reports = {}
+for name, path in (("missing", "/nonexistent/runtime"), ("no_core", sys.executable), ("good", sys.argv[2])):
+    prefs.runtime_path = path
+    report = ext.settings.check(bpy.context)
+    reports[name] = {"ok": report.ok, "summary": report.summary()}
+
+prefs.runtime_path = "/nonexistent/runtime"
+ext.clip.strips_of(bpy.context.scene).new_image("img", sys.argv[3], 1, 1)
+bpy.context.scene.vos_matte.mask_source = "FILE"
+bpy.context.scene.vos_matte.mask_file = sys.argv[3]
+try:
+    refused = f"not refused: {bpy.ops.vos_matte.segment(strip='img')}"
+except RuntimeError as exc:  # bpy.ops raises the operator's ERROR report in scripts
+    refused = str(exc)
+answer({"reports": reports, "run_with_missing_runtime": refused})
