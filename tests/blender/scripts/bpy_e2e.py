@@ -45,7 +45,7 @@ spline.use_cyclic = True
 settings = scene.vos_matte
 settings.mask_source, settings.mask = "MASK", mask
 settings.preset, settings.finetune_iters = "fast", spec["finetune_iters"]
-scene.frame_current = movie.frame_start  # mask drawn on source frame 0
+scene.frame_current = int(movie.frame_start)  # mask drawn on source frame 0
 bpy.ops.wm.save_as_mainfile(filepath=str(work / "edit.blend"))
 ext.rasterize.rasterize_mask(mask, *spec["size"], scene.frame_current, str(work / "mask_raster.png"))
 
@@ -54,6 +54,7 @@ assert bpy.ops.vos_matte.segment() == {"FINISHED"}
 seconds = time.perf_counter() - start
 matte = ext.matte.matte_strip(scene, movie)
 assert matte is not None and matte.mute and movie.modifiers["VOS Matte"].input_mask_strip == matte
+matte_dir = matte.directory
 
 
 def render(tag: str) -> dict[int, str]:
@@ -74,7 +75,7 @@ mapping = {"plain": {f: ext.clip.source_frame(movie, f) for f in renders["plain"
 # matte must follow, and re-applying must replace the old matte rather than add a second one.
 movie.animation_offset_start = 2
 movie.frame_offset_start, movie.frame_offset_end = 1, 1
-ext.matte.apply_matte(scene, movie, matte_folder := bpy.path.abspath(matte.directory))
+ext.matte.apply_matte(scene, movie, matte_folder := bpy.path.abspath(matte_dir))
 mattes = [s for s in ext.clip.all_strips(scene) if s.get(ext.matte.OWNER_KEY)]
 assert len(mattes) == 1 and len(movie.modifiers) == 1, (mattes, list(movie.modifiers))
 renders["trimmed"] = render("trimmed")
@@ -89,6 +90,6 @@ removed = not movie.modifiers and ext.matte.matte_strip(scene, movie) is None
 
 answer({
     "version": bpy.app.version_string, "seconds": seconds, "matte_folder": matte_folder,
-    "matte_is_relative": matte.directory.startswith("//"), "renders": renders, "mapping": mapping,
+    "matte_dir": matte_dir, "renders": renders, "mapping": mapping,
     "removed": removed, "mask_raster": str(work / "mask_raster.png"),
 })
