@@ -52,6 +52,10 @@ class ProgressReporter:
             self._open_line = True
             if total and done >= total:
                 self._print("")
+        elif kind == "clip":
+            self._print(f"[{fields['clip']}/{fields['clips']}] {fields['input']}")
+        elif kind == "error":
+            self._print(f"failed: {fields['message']}")
         elif kind == "done":
             self._print(f"wrote {fields['output']} ({fields['frames']} frames, {fields['seconds']:.1f} s)")
 

@@ -1,0 +1,129 @@
+"""``vos-matte batch JOBS.json|JOBS.csv``: many clips in one run.
+
+A clip that fails is reported and the run goes on with the next one; a status line per clip is
+printed on stdout at the end, and the exit status is 1 if any clip failed. Ctrl-C/SIGTERM stop
+the whole run (the clip in progress leaves no partial output).
+
+Each job has ``input`` and ``mask`` and at least one of ``matte`` (alias ``output``), ``alpha``,
+``composite``; optional ``mask_frame``, ``resize_mask``, ``refine_mask``, ``fps``, ``background``,
+``preset``, ``iters``. The command line's options are the defaults for every job.
+A JSON file holds a list of such objects; a CSV file has them as columns (empty cell = default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .formats import KINDS, UsageError
+from .options import add_model_options, settings_from
+from .segment import ClipJob, EventSink, add_input_options, add_output_options, run_clip
+
+FLAGS = ("resize_mask", "refine_mask")
+FIELDS = {"input", "mask", "output", *KINDS, "mask_frame", *FLAGS, "fps", "background", "preset", "iters"}
+
+
+@dataclass(frozen=True)
+class ClipStatus:
+    input: str
+    ok: bool
+    message: str
+    frames: int = 0
+    seconds: float = 0.0
+
+
+def read_rows(path: str) -> list[dict[str, Any]]:
+    """The job rows of a .json (a list of objects) or .csv (header row) file, or UsageError."""
+    try:
+        text = Path(path).read_text()
+        rows = list(csv.DictReader(text.splitlines())) if path.lower().endswith(".csv") else json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read jobs file {path}: {exc}") from None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise UsageError(f"jobs file {path} must hold a list of jobs")
+    return [{k: v for k, v in row.items() if v not in ("", None)} for row in rows]
+
+
+def job_from_row(n: int, row: dict[str, Any], defaults: ClipJob) -> ClipJob:
+    """One row as a ClipJob over ``defaults``; UsageError naming row ``n`` if it is malformed."""
+    unknown = set(row) - FIELDS
+    missing = {"input", "mask"} - set(row)
+    if unknown or missing:
+        problem = f"unknown field(s) {sorted(unknown)}" if unknown else f"missing {sorted(missing)}"
+        raise UsageError(f"job {n}: {problem}")
+    row = {("matte" if k == "output" else k): v for k, v in row.items()}
+    outputs = tuple((kind, path) for kind in KINDS for path in _as_list(row.get(kind)))
+    try:
+        settings = {**defaults.settings, **({"finetune_iters": int(row["iters"])} if "iters" in row else {})}
+        fields = {k: row[k] for k in ("input", "mask", "fps", "background", "preset") if k in row}
+        fields |= {k: _as_bool(row[k]) for k in FLAGS if k in row}
+        if "mask_frame" in row:
+            fields["mask_frame"] = int(row["mask_frame"])
+    except ValueError as exc:
+        raise UsageError(f"job {n}: {exc}") from None
+    return replace(defaults, **fields, outputs=outputs, settings=settings)
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("1", "true", "yes"):
+        return True
+    if str(value).lower() in ("0", "false", "no"):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def run_batch(jobs: list[ClipJob], report: EventSink, cancelled: Callable[[], bool]) -> list[ClipStatus]:
+    """Run every job, continuing past failures; Cancelled propagates and ends the run."""
+    from vos_core import VosError
+
+    statuses = []
+    for n, job in enumerate(jobs, 1):
+        report("clip", {"clip": n, "clips": len(jobs), "input": job.input})
+        try:
+            done = run_clip(job, report, cancelled)
+        except VosError as exc:
+            report("error", {"message": str(exc), "kind": type(exc).__name__, "input": job.input})
+            statuses.append(ClipStatus(job.input, False, str(exc)))
+        else:
+            statuses.append(ClipStatus(job.input, True, ", ".join(done["outputs"]), done["frames"], done["seconds"]))
+    return statuses
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("batch", help="segment many clips listed in a JSON or CSV jobs file")
+    p.add_argument("jobs", help="JOBS.json (a list of objects) or JOBS.csv (a header row)")
+    add_input_options(p)
+    add_output_options(p)
+    add_model_options(p)
+    p.set_defaults(run=_cmd_batch)
+
+
+def _cmd_batch(args: argparse.Namespace, report: EventSink, cancelled: Callable[[], bool]) -> int:
+    defaults = ClipJob(
+        input="", mask="", outputs=(), mask_frame=args.mask_frame, resize_mask=args.resize_mask,
+        refine_mask=args.refine_mask, fps=args.fps, background=args.background, preset=args.preset,
+        settings=settings_from(args), weights=args.weights, device=args.device,
+    )
+    jobs = [job_from_row(n, row, defaults) for n, row in enumerate(read_rows(args.jobs), 1)]
+    statuses = run_batch(jobs, report, cancelled)
+    if not args.quiet:
+        for s in statuses:
+            detail = f"{s.frames} frames, {s.seconds:.1f} s -> {s.message}" if s.ok else s.message
+            print(f"{'ok' if s.ok else 'FAILED':<7} {s.input}: {detail}")
+    failed = sum(not s.ok for s in statuses)
+    if not args.quiet:
+        print(f"{len(statuses) - failed} of {len(statuses)} clips done")
+    return 1 if failed else 0

@@ -1,0 +1,138 @@
+"""Writing mattes through an ffmpeg process, with commit/abort like plugin.outputs.PngSequenceWriter.
+
+Each sink runs one ffmpeg that reads raw grey mattes on stdin and, for alpha and composite
+outputs, the original input again (so colour keeps its source bit depth and audio is passed
+through). Output goes to a hidden temporary name and is renamed into place only by commit().
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import ffmpeg
+import numpy as np
+
+from vos_core import VosError
+
+from .formats import OutputFormat, UsageError
+from .media import MediaInput, VideoInfo
+from .tool import FfmpegProcess, argv
+
+
+def _rate(rate: Fraction) -> str:
+    return f"{rate.numerator}/{rate.denominator}"
+
+
+def background_node(background: str, info: VideoInfo) -> ffmpeg.nodes.FilterableStream:
+    """A clip (scaled and retimed to the input) or a solid colour (ffmpeg colour syntax) to composite over."""
+    if Path(background).is_file():
+        clip = ffmpeg.input(background)["v:0"].filter("scale", info.width, info.height)
+        return clip.filter("fps", _rate(info.rate)).filter("setpts", "PTS-STARTPTS")
+    if not background.replace("#", "").replace("@", "").replace(".", "").isalnum():
+        raise UsageError(f"--background {background!r} is neither a file nor a colour (e.g. green, #00ff00)")
+    return ffmpeg.input(f"color=c={background}:s={info.size}:r={_rate(info.rate)}", f="lavfi")
+
+
+def build_graph(
+    fmt: OutputFormat, target: str, media: MediaInput, info: VideoInfo, background: str | None = None
+) -> ffmpeg.nodes.OutputStream:
+    """The ffmpeg-python graph writing ``fmt`` to ``target`` from mattes on stdin (raw grey, CFR)."""
+    source = media.node()
+    mattes = ffmpeg.input("pipe:", f="rawvideo", pix_fmt="gray", s=info.size, framerate=_rate(info.rate))
+    if fmt.kind == "matte":
+        video = mattes
+    else:
+        # The raw mattes start at 0; the source may not, and alphamerge pairs frames by timestamp.
+        picture = source["v:0"].filter("setpts", "PTS-STARTPTS")
+        video = ffmpeg.filter([picture, mattes], "alphamerge")
+        if fmt.kind == "composite":
+            video = ffmpeg.overlay(background_node(background or "black", info), video, shortest=1)
+    streams = [video]
+    options = {**fmt.video, "f": fmt.muxer, "frames:v": str(info.frames), "fps_mode": "passthrough"}
+    if fmt.audio is not None:
+        streams.append(source["a?"])
+        options.update(fmt.audio)
+    if fmt.muxer == "mov" and info.time_base.numerator == 1:
+        options["video_track_timescale"] = str(info.time_base.denominator)
+    if fmt.is_sequence:
+        options["start_number"] = "0"
+    return ffmpeg.output(*streams, target, **options)
+
+
+class FfmpegSink:
+    """Writes one output; use as a context manager (commit on a clean exit, abort on an exception)."""
+
+    def __init__(
+        self, fmt: OutputFormat, path: str | Path, media: MediaInput, info: VideoInfo, background: str | None = None
+    ) -> None:
+        self.fmt, self.path, self.info = fmt, Path(path), info
+        self.partial = self.path.with_name(f".{self.path.name}.partial{self.fmt.suffix}")
+        self.count = 0
+        self._graph = build_graph(fmt, str(self._target()), media, info, background)
+        self._proc: FfmpegProcess | None = None
+
+    def _target(self) -> Path:
+        return self.partial / "%05d.png" if self.fmt.is_sequence else self.partial
+
+    def __enter__(self) -> "FfmpegSink":
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._remove_partial()
+            if self.fmt.is_sequence:
+                self.partial.mkdir()
+            else:
+                self.partial.touch()
+        except OSError as exc:
+            raise VosError(f"cannot write {self.path}: {exc.strerror}") from None
+        self._proc = FfmpegProcess(argv(self._graph), stdin=subprocess.PIPE)
+        return self
+
+    def write(self, matte: np.ndarray) -> None:
+        """Append one H×W uint8 matte."""
+        try:
+            self._proc.proc.stdin.write(np.ascontiguousarray(matte, dtype=np.uint8).tobytes())
+        except BrokenPipeError:
+            self._proc.wait()
+            raise VosError(f"ffmpeg stopped writing {self.path}: {self._proc.error_text()}") from None
+        self.count += 1
+
+    def commit(self) -> Path:
+        """Finish encoding and move the result into place (replacing an older one)."""
+        if self._proc.wait() != 0:
+            raise VosError(f"ffmpeg failed writing {self.path}: {self._proc.error_text()}")
+        self._proc.close()
+        if self.fmt.is_sequence and self.path.exists():
+            old = self.path.with_name(f".{self.path.name}.old")
+            self.path.replace(old)
+            self.partial.replace(self.path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            self.partial.replace(self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Stop ffmpeg and delete what it wrote; an older result at ``path`` is left untouched."""
+        if self._proc:
+            self._proc.kill()
+            self._proc.close()
+        self._remove_partial()
+
+    def _remove_partial(self) -> None:
+        if self.partial.is_dir():
+            shutil.rmtree(self.partial)
+        else:
+            self.partial.unlink(missing_ok=True)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if exc_type is None:
+            try:
+                self.commit()
+            except BaseException:
+                self.abort()
+                raise
+        else:
+            self.abort()

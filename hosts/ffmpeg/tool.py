@@ -1,0 +1,82 @@
+"""Finding and running the ffmpeg binary.
+
+The binary is ``$VOS_FFMPEG`` if set, else ``ffmpeg`` on ``PATH``, else the static build shipped
+in the ``imageio-ffmpeg`` wheel (so a fresh machine needs no system package). Every command line
+is an argv list compiled from an ffmpeg-python graph, never a shell string.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+
+import ffmpeg
+
+from vos_core import VosError
+
+# Quiet ffmpeg: errors only, no banner or stats line, never reads the terminal.
+BASE_ARGS = ("-hide_banner", "-nostdin", "-loglevel", "error", "-nostats")
+
+
+@functools.cache
+def find_ffmpeg() -> str:
+    """Path of the ffmpeg binary to use (see the module docstring for the lookup order)."""
+    override = os.environ.get("VOS_FFMPEG")
+    if override:
+        found = shutil.which(override)
+        if not found:
+            raise VosError(f"VOS_FFMPEG={override} is not an executable")
+        return found
+    on_path = shutil.which("ffmpeg")
+    if on_path:
+        return on_path
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):
+        raise VosError("ffmpeg not found: install it, set VOS_FFMPEG, or pip install imageio-ffmpeg") from None
+
+
+def argv(graph: ffmpeg.nodes.OutputStream) -> list[str]:
+    """The full argv for an ffmpeg-python output graph, overwriting outputs without asking."""
+    return [find_ffmpeg(), *BASE_ARGS, "-y", *ffmpeg.get_args(graph)]
+
+
+class FfmpegProcess:
+    """One ffmpeg child with its stderr kept in a temporary file (a pipe could fill up and block it).
+
+    The child runs in its own session so a Ctrl-C on the terminal reaches only us; we decide
+    whether it finishes (``wait``) or is killed (``kill``).
+    """
+
+    def __init__(self, args: Sequence[str], *, stdin: int | None = None, stdout: int | None = None) -> None:
+        self._log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            list(args), stdin=stdin, stdout=stdout, stderr=self._log, start_new_session=True,
+        )
+
+    def error_text(self) -> str:
+        """ffmpeg's last error line (empty if it printed nothing)."""
+        self._log.seek(0)
+        lines = [ln.strip() for ln in self._log.read().decode(errors="replace").splitlines() if ln.strip()]
+        return lines[-1] if lines else ""
+
+    def wait(self) -> int:
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream:
+                stream.close()
+        return self.proc.wait()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.wait()
+
+    def close(self) -> None:
+        self._log.close()
+
