@@ -98,3 +98,22 @@ def test_runtime_check_says_what_is_missing(blender, extension_zip, tmp_path):
     assert not reports["no_core"]["ok"] and "core is not installed" in reports["no_core"]["summary"]
     assert reports["good"]["ok"], reports["good"]["summary"]
     assert "No runtime Python at" in result["run_with_missing_runtime"]
+
+
+def test_progress_is_shown_and_cancel_leaves_no_matte(blender, extension_zip, davis_clip, tmp_path):
+    spec = {
+        "zip": str(extension_zip), "clip": str(davis_clip["movie"]), "runtime": sys.prefix, "weights": str(WEIGHTS),
+        "mask_file": str(DAVIS / "Annotations" / "480p" / "blackswan" / "00000.png"), "workdir": str(tmp_path),
+    }
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    result = run_bpy(blender, "bpy_watch_cancel.py", str(tmp_path / "spec.json"), home=tmp_path / "blender-user")
+    job, events = result["job"], result["events"]
+    assert job["mask_frame"] == 0 and job["resize_mask"] and job["settings"]["finetune_iters"] == 500
+    assert events[0]["event"] == "started" and events[0]["frames"] == len(davis_clip["truth"])
+    progress = [e for e in events if e["event"] == "progress"]
+    assert len(progress) >= 2 and {"stage", "done", "total", "elapsed_s", "eta_s", "fps"} <= set(progress[0])
+    assert progress[0]["stage"] == "finetune" and progress[0]["total"] == 500
+    assert any(text.startswith("Learning the object: step ") and "/500 · ETA " in text for _, text in result["shown"])
+    assert (result["code"], events[-1]["event"]) == (143, "cancelled")
+    assert result["message"] == "Cancelled: no matte was written."
+    assert result["output_left"] == [] and not result["workdir_left"] and not result["matte_strip"]
