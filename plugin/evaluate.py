@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from vos_core import SegmentConfig, VideoPredictor, load_net, read_mask
+from vos_core.detection import load_detector
 from vos_core.davis import DavisSequence, load_sequences, split_names
 from vos_core.metrics import Statistics, f_measure, jaccard, summarize
 
@@ -28,29 +29,49 @@ class SequenceReport:
     F: Statistics
     finetune_s: float
     infer_s_per_frame: float
+    classes: tuple[str, ...] = ()  # detector classes chosen on frame 0 (empty: uncategorized)
+    missed_frames: int = 0  # frames where no box could be selected
 
     @property
     def JF(self) -> float:
         return (self.J.mean + self.F.mean) / 2
 
 
-def evaluate_sequence(predictor: VideoPredictor, seq: DavisSequence) -> SequenceReport:
-    """Fine-tune on frame 0 of ``seq``, segment every frame and score frames 1..N-2."""
-    session = predictor.new_session()
-    predictor.add_mask(session, 0, seq.frames[0], read_mask(seq.masks[0]))
+def evaluate_sequence(
+    predictor: VideoPredictor, seq: DavisSequence, variants: dict[str, SegmentConfig] | None = None
+) -> dict[str, SequenceReport]:
+    """Fine-tune on frame 0 of ``seq``, segment every frame and score frames 1..N-2.
+
+    ``variants`` name filtering configs scored on the same maps and detections (an ablation
+    costs one fine-tuning); by default the predictor's own config, under the name "".
+    """
+    base = predictor.new_session()
+    predictor.add_mask(base, 0, seq.frames[0], read_mask(seq.masks[0]))
     start = time.perf_counter()
-    for _ in predictor.fit(session):
+    for _ in predictor.fit(base):
         pass
     finetune_s = time.perf_counter() - start
-    j, f, n = [], [], len(seq.masks)
+    sessions = {name: predictor.clone_session(base, cfg) for name, cfg in variants.items()} if variants else {"": base}
+    scores: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in sessions}
+    missed = dict.fromkeys(sessions, 0)
+    n = len(seq.masks)
     start = time.perf_counter()
-    for result in predictor.propagate(session, seq.frames):
-        if 0 < result.index < n - 1:
-            gt = read_mask(seq.masks[result.index])
-            j.append(jaccard(result.matte, gt))
-            f.append(f_measure(result.matte, gt))
+    for index, frame in enumerate(seq.frames):
+        maps = predictor.maps(base, index, frame)
+        detections = predictor.detect(frame, *sessions.values())
+        gt = read_mask(seq.masks[index]) if 0 < index < n - 1 else None
+        for name, session in sessions.items():
+            matte = predictor.finish_frame(session, index, maps, detections).matte
+            missed[name] += int(any(o.tracker.state.missed > 0 for o in session.objects.values()))
+            if gt is not None:
+                scores[name][0].append(jaccard(matte, gt))
+                scores[name][1].append(f_measure(matte, gt))
     infer_s = (time.perf_counter() - start) / n
-    return SequenceReport(seq.name, n, summarize(j), summarize(f), finetune_s, infer_s)
+    return {
+        name: SequenceReport(seq.name, n, summarize(j), summarize(f), finetune_s, infer_s,
+                             sessions[name].objects[1].tracker.state.labels, missed[name])
+        for name, (j, f) in scores.items()
+    }
 
 
 def evaluate(
@@ -61,12 +82,15 @@ def evaluate(
     resolution: str = "480p",
     weights: str | Path | None = None,
     device: torch.device | str = "cpu",
-) -> Iterator[SequenceReport]:
-    """Evaluate on the named sequences (or the split's); yields one report per sequence."""
+    variants: dict[str, SegmentConfig] | None = None,
+) -> Iterator[dict[str, SequenceReport]]:
+    """Evaluate on the named sequences (or the split's); yields per sequence ``{variant: report}``."""
     names = sequences or split_names(davis_root, split)
     net, _ = load_net(weights)
+    needs_detector = any(c.detector != "none" and c.postprocess != "threshold" for c in (variants or {"": config}).values())
+    detector = load_detector(config.detector, weights, str(device)) if needs_detector else None
     for seq in load_sequences(davis_root, names, resolution=resolution):
-        yield evaluate_sequence(VideoPredictor(net, config, device), seq)
+        yield evaluate_sequence(VideoPredictor(net, config, device, detector), seq, variants)
 
 
 def peak_rss_mb() -> float:
@@ -92,11 +116,14 @@ def summary(reports: list[SequenceReport]) -> dict:
     }
 
 
-def write_results(path: str | Path, reports: list[SequenceReport], meta: dict) -> None:
-    """Write ``{"meta", "summary", "sequences"}`` as JSON, atomically."""
+def results_dict(reports: list[SequenceReport]) -> dict:
+    """``{"summary", "sequences"}`` for JSON output."""
+    return {"summary": summary(reports), "sequences": [{**asdict(r), "JF": r.JF} for r in reports]}
+
+
+def write_json(path: str | Path, data: dict) -> None:
+    """Write JSON atomically (temp file, then rename)."""
     path = Path(path)
-    data = {"meta": meta, "summary": summary(reports),
-            "sequences": [{**asdict(r), "JF": r.JF} for r in reports]}
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(data, indent=2))
     tmp.replace(path)

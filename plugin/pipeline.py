@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from vos_core import SegmentConfig, VideoPredictor, VosError, load_net, open_frames, read_mask
+from vos_core.detection import load_detector
 from vos_core.masks import resize_mask
 
 from .device import describe, pick_device
@@ -49,7 +50,7 @@ def segment_stream(
     """
     emit = on_event or (lambda kind, fields: None)
     net, _ = load_net(weights)
-    predictor = VideoPredictor(net, config, device)
+    predictor = VideoPredictor(net, config, device, load_detector(config.detector, weights, str(device)))
     session = predictor.new_session()
     predictor.add_mask(session, mask_frame, annotated, mask)
     for stage, steps in (("finetune", predictor.fit(session)), ("segment", predictor.propagate(session, frames))):

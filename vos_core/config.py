@@ -12,6 +12,10 @@ from typing import Any
 from .errors import VosError
 
 
+POSTPROCESS = ("threshold", "clip", "hysteresis")
+DETECTORS = ("yolox", "faster-rcnn", "none")
+
+
 @dataclass(frozen=True)
 class SegmentConfig:
     """How one clip is segmented.
@@ -21,8 +25,20 @@ class SegmentConfig:
         learning_rate: base SGD learning rate; per-layer multipliers come from ``training.LR_POLICY``.
         train_height: the annotated frame is scaled to this height (pixels) for fine-tuning.
         infer_height: frames are scaled to this height for the network; maps are resized back.
-        threshold: map value above which a pixel belongs to the object.
+        threshold: map value above which a pixel belongs to the object; also the map used to
+            fit and track boxes.
         seed: seeds augmentation and initialisation so runs repeat exactly.
+        detector: "yolox" (bundled), "faster-rcnn" or "none" (every object is then tracked as
+            an object the detector cannot name).
+        postprocess: "threshold" (appearance map only), "clip" (zero the map outside the box)
+            or "hysteresis" (the connected-component filter).
+        temporal: keep boxes whose IoU with the previous box is >= ``temporal_iou``; also
+            enables tracking by connected components when no detection fits.
+        high_threshold, low_threshold: the hysteresis thresholds.
+        init_iou: on the annotated frame, detections whose box has this IoU with the mask's box
+            give the object its classes.
+        max_missed: after this many frames without an acceptable box, the temporal filter lets
+            go so the object can be re-acquired.
     """
 
     finetune_iters: int = 100
@@ -31,14 +47,29 @@ class SegmentConfig:
     infer_height: int = 240
     threshold: float = 0.5
     seed: int = 0
+    detector: str = "yolox"
+    postprocess: str = "hysteresis"
+    temporal: bool = True
+    high_threshold: float = 0.7
+    low_threshold: float = 0.3
+    temporal_iou: float = 0.3
+    init_iou: float = 0.5
+    max_missed: int = 10
 
     def __post_init__(self) -> None:
         if self.finetune_iters < 0:
             raise VosError(f"finetune_iters must be >= 0, got {self.finetune_iters}")
         if self.train_height < 32 or self.infer_height < 32:
             raise VosError("train_height and infer_height must be at least 32 pixels")
-        if not 0.0 < self.threshold < 1.0:
-            raise VosError(f"threshold must be in (0, 1), got {self.threshold}")
+        for name in ("threshold", "high_threshold", "low_threshold"):
+            if not 0.0 < getattr(self, name) < 1.0:
+                raise VosError(f"{name} must be in (0, 1), got {getattr(self, name)}")
+        if self.low_threshold > self.high_threshold:
+            raise VosError("low_threshold must not exceed high_threshold")
+        if self.detector not in DETECTORS:
+            raise VosError(f"unknown detector {self.detector!r}; choose one of: {', '.join(DETECTORS)}")
+        if self.postprocess not in POSTPROCESS:
+            raise VosError(f"unknown postprocess {self.postprocess!r}; choose one of: {', '.join(POSTPROCESS)}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,6 +93,16 @@ PRESETS: dict[str, SegmentConfig] = {
     "balanced": SegmentConfig(finetune_iters=150, train_height=240, infer_height=360),
     # Full 480p inference; fine-tuning stays at 240 lines because it dominates the cost.
     "best": SegmentConfig(finetune_iters=300, train_height=240, infer_height=480),
+}
+
+
+# The five rows of the paper's ablation (Table 1), as overrides of any preset.
+ABLATION: dict[str, dict[str, Any]] = {
+    "appearance": {"postprocess": "threshold", "temporal": False},
+    "box_clip": {"postprocess": "clip", "temporal": False},
+    "box_clip+temporal": {"postprocess": "clip", "temporal": True},
+    "cc_filter": {"postprocess": "hysteresis", "temporal": False},
+    "full": {"postprocess": "hysteresis", "temporal": True},
 }
 
 

@@ -30,7 +30,7 @@ class ParentTrainConfig:
     (``LR_POLICY``), learning rate ×0.1 for the last ``1 - lr_drop_at`` of the run.
     """
 
-    iterations: int = 6000
+    iterations: int = 4000
     learning_rate: float = 3e-3
     lr_drop_at: float = 0.8
     checkpoint_every: int = 250

@@ -1,14 +1,14 @@
 """The one API every caller drives: build, add masks, fit, propagate.
 
-    predictor = VideoPredictor(net, config, device)
+    predictor = VideoPredictor(net, config, device, detector)
     session = predictor.new_session()
     predictor.add_mask(session, frame_idx=0, image=first_rgb, mask=first_mask, obj_id=1)
-    for step in predictor.fit(session): ...          # TrainStep, for progress bars
-    for result in predictor.propagate(session, frames): ...   # FrameResult, one per frame
+    for step in predictor.fit(session): ...                    # TrainStep, for progress bars
+    for result in predictor.propagate(session, frames): ...    # FrameResult, one per frame
 
-Networks (``AppearanceNet``) are kept apart from the per-clip runtime state (``Session``),
-which owns one adapted network per object. Frames stream through ``propagate``: nothing is
-kept from one frame to the next but what each object's track needs.
+Networks (``AppearanceNet``, the detector) are kept apart from the per-clip runtime state
+(``Session``): one adapted network and one tracker per object. Frames stream through
+``propagate``: nothing is kept from one frame to the next but each object's track state.
 """
 
 from __future__ import annotations
@@ -24,32 +24,32 @@ import torch
 from .appearance import AppearanceNet, to_input
 from .augment import resize_to_height
 from .config import SegmentConfig
+from .detection import Detection, Detector
 from .errors import InputError
 from .masks import validate_mask
 from .oneshot import TrainStep, fine_tune
+from .tracking import ObjectTracker
 
 
 @dataclass
 class ObjectState:
-    """One annotated object: its first mask and, after fitting, its own adapted network."""
+    """One annotated object: its first mask, its own adapted network (after fitting) and its track."""
 
     obj_id: int
     frame_idx: int
     image: np.ndarray  # H×W×3 uint8 RGB of the annotated frame
     mask: np.ndarray  # H×W uint8 0/255
+    tracker: ObjectTracker
     net: AppearanceNet | None = None
 
 
 @dataclass
 class Session:
-    """Per-clip runtime state: the objects and the frame size they were annotated at."""
+    """Per-clip runtime state: the objects, the frame size they were annotated at, the settings."""
 
+    config: SegmentConfig
     objects: dict[int, ObjectState] = field(default_factory=dict)
     frame_shape: tuple[int, int] | None = None
-
-    @property
-    def fitted(self) -> bool:
-        return bool(self.objects) and all(o.net is not None for o in self.objects.values())
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class FrameResult:
     index: int
     maps: dict[int, np.ndarray]
     masks: dict[int, np.ndarray]
+    detections: tuple[Detection, ...] = ()
 
     @property
     def matte(self) -> np.ndarray:
@@ -67,15 +68,23 @@ class FrameResult:
 
 
 class VideoPredictor:
-    """One-shot video object segmentation with a parent appearance network."""
+    """One-shot video object segmentation: parent appearance network + optional detector."""
 
-    def __init__(self, net: AppearanceNet, config: SegmentConfig, device: torch.device | str = "cpu") -> None:
+    def __init__(
+        self,
+        net: AppearanceNet,
+        config: SegmentConfig,
+        device: torch.device | str = "cpu",
+        detector: Detector | None = None,
+    ) -> None:
         self.device = torch.device(device)
         self.net = net.to(self.device).eval()
         self.config = config
+        self.detector = detector
 
-    def new_session(self) -> Session:
-        return Session()
+    def new_session(self, config: SegmentConfig | None = None) -> Session:
+        """A fresh clip; ``config`` may change the per-frame filtering (fine-tuning uses the predictor's)."""
+        return Session(config or self.config)
 
     def add_mask(self, session: Session, frame_idx: int, image: np.ndarray, mask: np.ndarray, obj_id: int = 1) -> None:
         """Annotate object ``obj_id`` on frame ``frame_idx`` (image H×W×3 uint8 RGB, mask H×W)."""
@@ -85,10 +94,10 @@ class VideoPredictor:
             raise InputError(f"frame size {image.shape[1]}×{image.shape[0]} differs from the clip's")
         mask = validate_mask(mask, image.shape, what=f"mask of object {obj_id}")
         session.frame_shape = image.shape[:2]
-        session.objects[obj_id] = ObjectState(obj_id, frame_idx, image, mask)
+        session.objects[obj_id] = ObjectState(obj_id, frame_idx, image, mask, ObjectTracker(session.config))
 
     def fit(self, session: Session) -> Iterator[TrainStep]:
-        """Fine-tune one copy of the parent network per object, yielding progress."""
+        """Fine-tune one copy of the parent network per object, yielding progress; start the tracks."""
         if not session.objects:
             raise InputError("no mask was added: annotate at least one object first")
         for obj in session.objects.values():
@@ -96,6 +105,21 @@ class VideoPredictor:
                 net = copy.deepcopy(self.net)
                 yield from fine_tune(net, obj.image, obj.mask, self.config, self.device, obj.obj_id)
                 obj.net = net
+                obj.tracker.start(obj.mask, self.detect(obj.image, session))
+
+    def clone_session(self, session: Session, config: SegmentConfig) -> Session:
+        """A fitted session's objects with fresh tracks under another filtering config (ablations)."""
+        clone = Session(config, frame_shape=session.frame_shape)
+        for oid, obj in session.objects.items():
+            tracker = ObjectTracker(config)
+            tracker.start(obj.mask, self.detect(obj.image, clone))
+            clone.objects[oid] = ObjectState(oid, obj.frame_idx, obj.image, obj.mask, tracker, obj.net)
+        return clone
+
+    def detect(self, frame: np.ndarray, *sessions: Session) -> list[Detection]:
+        """Detections in a frame, or none when no detector is set or no session filters by boxes."""
+        needed = any(obj.tracker.uses_boxes for s in sessions for obj in s.objects.values())
+        return self.detector.detect(frame) if self.detector is not None and needed else []
 
     @torch.inference_mode()
     def predict_map(self, net: AppearanceNet, frame: np.ndarray) -> np.ndarray:
@@ -109,28 +133,37 @@ class VideoPredictor:
         """Segment every frame of ``frames`` (H×W×3 uint8 RGB, in clip order), one at a time.
 
         Fits first if :meth:`fit` has not been run. Annotated frames return their own mask.
-        Where objects overlap, the pixel goes to the object with the higher map value.
         """
         for _ in self.fit(session):
             pass
         for index, frame in enumerate(frames):
-            if frame.shape[:2] != session.frame_shape:
-                raise InputError(
-                    f"frame {index} is {frame.shape[1]}×{frame.shape[0]}, the annotated frame was "
-                    f"{session.frame_shape[1]}×{session.frame_shape[0]}"
-                )
-            maps = {oid: self.predict_map(obj.net, frame) for oid, obj in session.objects.items()}
-            masks = self._masks(session, index, maps)
-            yield FrameResult(index, maps, masks)
+            maps = self.maps(session, index, frame)
+            detections = self.detect(frame, session)
+            yield self.finish_frame(session, index, maps, detections)
 
-    def _masks(self, session: Session, index: int, maps: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    def maps(self, session: Session, index: int, frame: np.ndarray) -> dict[int, np.ndarray]:
+        """Each object's appearance map for frame ``index``."""
+        if frame.shape[:2] != session.frame_shape:
+            raise InputError(
+                f"frame {index} is {frame.shape[1]}×{frame.shape[0]}, the annotated frame was "
+                f"{session.frame_shape[1]}×{session.frame_shape[0]}"
+            )
+        return {oid: self.predict_map(obj.net, frame) for oid, obj in session.objects.items()}
+
+    def finish_frame(
+        self, session: Session, index: int, maps: dict[int, np.ndarray], detections: list[Detection]
+    ) -> FrameResult:
+        """Masks from maps and detections, advancing each object's track.
+
+        Where objects overlap, a pixel goes to the object with the higher map value.
+        """
         best = np.maximum.reduce(list(maps.values()))
         masks = {}
         for oid, prob in maps.items():
             obj = session.objects[oid]
             if obj.frame_idx == index:
+                obj.tracker.start(obj.mask, detections)
                 masks[oid] = obj.mask
             else:
-                keep = (prob > self.config.threshold) & (prob >= best)
-                masks[oid] = np.where(keep, 255, 0).astype(np.uint8)
-        return masks
+                masks[oid] = np.where((obj.tracker.step(prob, detections) > 0) & (prob >= best), 255, 0).astype(np.uint8)
+        return FrameResult(index, maps, masks, tuple(detections))

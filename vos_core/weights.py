@@ -25,26 +25,33 @@ WEIGHTS_ENV = "VOS_WEIGHTS_DIR"
 BUNDLED_DIR = Path(__file__).with_name("weights")
 
 
-def resolve_weights(weights: str | Path | None = None) -> Path:
-    """Pick the weights file to load.
-
-    ``weights`` may be a file or a directory; ``None`` means ``$VOS_WEIGHTS_DIR``, then the parent
-    network bundled with the package. In a directory the parent network wins over ImageNet VGG16.
-    """
+def search_dirs(weights: str | Path | None = None) -> list[Path]:
+    """Folders to look in: the given folder (or a given file's folder), else ``$VOS_WEIGHTS_DIR``;
+    then the folder bundled with the package."""
     if weights is not None:
-        places = [Path(weights)]
+        given = Path(weights)
+        first = [given if given.is_dir() else given.parent]
     else:
-        places = [Path(os.environ[WEIGHTS_ENV])] if os.environ.get(WEIGHTS_ENV) else []
-        places.append(BUNDLED_DIR)
+        first = [Path(os.environ[WEIGHTS_ENV])] if os.environ.get(WEIGHTS_ENV) else []
+    return [*first, BUNDLED_DIR]
+
+
+def resolve_weights(weights: str | Path | None = None) -> Path:
+    """Pick the appearance-network weights file to load.
+
+    ``weights`` may be a file or a folder; ``None`` means ``$VOS_WEIGHTS_DIR``, then the parent
+    network bundled with the package. In a folder the parent network wins over ImageNet VGG16.
+    """
+    if weights is not None and Path(weights).is_file():
+        return Path(weights)
+    places = search_dirs(weights)[:1] if weights is not None else search_dirs()
     for place in places:
-        if place.is_file():
-            return place
         for name in (PARENT_FILE, IMAGENET_FILE):
             if (place / name).is_file():
                 return place / name
     raise WeightsError(
         f"no network weights found (looked in: {', '.join(map(str, places))}). Pass a weights file or "
-        f"directory, or set {WEIGHTS_ENV} to a folder holding {PARENT_FILE} or {IMAGENET_FILE}."
+        f"folder, or set {WEIGHTS_ENV} to a folder holding {PARENT_FILE} or {IMAGENET_FILE}."
     )
 
 

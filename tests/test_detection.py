@@ -1,0 +1,80 @@
+"""Detector backends on real frames, and the box filter on real DAVIS geometry."""
+
+import numpy as np
+import pytest
+import torch
+
+from vos_core import SegmentConfig, read_image, read_mask
+from vos_core.boxes import box_iou, mask_box
+from vos_core.detection import FasterRCNNDetector, load_detector
+from vos_core.metrics import jaccard
+from vos_core.tracking import ObjectTracker
+
+
+@pytest.fixture(scope="module")
+def yolox():
+    return load_detector("yolox")  # the bundled model
+
+
+def frame_and_mask(root, seq, i):
+    return read_image(root / f"JPEGImages/480p/{seq}/{i:05d}.jpg"), read_mask(root / f"Annotations/480p/{seq}/{i:05d}.png")
+
+
+def test_yolox_finds_the_annotated_objects(davis_root, yolox):
+    image, mask = frame_and_mask(davis_root, "blackswan", 0)
+    dets = yolox.detect(image)
+    assert dets and dets[0].label == "bird" and box_iou(dets[0].box, mask_box(mask)) > 0.7
+    image, _ = frame_and_mask(davis_root, "car-roundabout", 0)
+    dets = yolox.detect(image)
+    assert sum(d.label == "car" for d in dets) >= 2
+    assert [d.score for d in dets] == sorted((d.score for d in dets), reverse=True)
+    for d in dets:
+        x0, y0, x1, y1 = d.box
+        assert 0 <= x0 < x1 <= 854 and 0 <= y0 < y1 <= 480
+
+
+def test_faster_rcnn_pre_and_post_processing_with_random_weights(davis_root):
+    torch.manual_seed(0)
+    det = FasterRCNNDetector(weights=None, min_score=0.0)
+    seen = []
+    det.model.transform.register_forward_pre_hook(lambda module, args: seen.append(args[0][0]))
+    image, _ = frame_and_mask(davis_root, "blackswan", 0)
+    image = image[::2, ::2].copy()  # 240×427
+    dets = det.detect(image)
+    x = seen[0]
+    assert x.shape == (3, 240, 427) and x.dtype == torch.float32
+    assert x.min() >= 0 and x.max() <= 1
+    np.testing.assert_allclose(x[0].numpy() * 255, image[..., 0], atol=1e-3)  # RGB order kept
+    assert dets, "a random model still proposes boxes at score 0"
+    for d in dets:
+        x0, y0, x1, y1 = d.box
+        assert 0 <= x0 <= x1 <= 427 and 0 <= y0 <= y1 <= 240 and isinstance(d.class_id, int)
+    assert [d.score for d in dets] == sorted((d.score for d in dets), reverse=True)
+
+
+def test_full_filter_removes_a_same_class_distractor_on_real_frames(davis_root, yolox):
+    """The appearance map lights up the annotated car and another car; only ours must remain."""
+    seq = "car-roundabout"
+    image, mask = frame_and_mask(davis_root, seq, 0)
+    full, plain = ObjectTracker(SegmentConfig()), ObjectTracker(SegmentConfig(postprocess="threshold"))
+    dets = yolox.detect(image)
+    full.start(mask, dets)
+    assert full.state.labels[0] == "car"
+    ours, theirs = [], []
+    for i in range(1, 75, 2):
+        image, gt = frame_and_mask(davis_root, seq, i)
+        dets = yolox.detect(image)
+        x0, y0, x1, y1 = mask_box(gt)
+        apart = (x0 - 20, y0 - 20, x1 + 20, y1 + 20)  # a distractor that does not touch our car
+        other = max((d for d in dets if d.label == "car" and box_iou(d.box, apart) == 0), key=lambda d: d.score, default=None)
+        prob = (gt > 0).astype(np.float32) * 0.9
+        if other is not None:
+            x0, y0, x1, y1 = map(int, other.box)
+            prob[y0:y1, x0:x1] = 0.9
+        mask = full.step(prob, dets)  # every frame goes through the tracker, confusing or not
+        if other is not None:
+            ours.append(jaccard(mask, gt))
+            theirs.append(jaccard(plain.step(prob, dets), gt))
+    assert len(ours) >= 5, "too few frames with a second car to confuse the map with"
+    assert min(ours) > 0.95, ours
+    assert np.mean(ours) > np.mean(theirs) + 0.05, (ours, theirs)

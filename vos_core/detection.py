@@ -1,0 +1,167 @@
+"""Instance-level object detectors behind one small interface.
+
+A detector maps one H×W×3 uint8 RGB frame to a list of :class:`Detection`. Class ids only need
+to be consistent within one detector: the box filter compares classes of the same detector.
+Backends: YOLOX-nano (ONNX via OpenCV DNN, bundled) and torchvision Faster R-CNN (weights
+from the user's machine or torchvision's download).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from .boxes import Box
+from .errors import WeightsError
+
+COCO80 = (
+    "person bicycle car motorcycle airplane bus train truck boat traffic_light fire_hydrant stop_sign parking_meter "
+    "bench bird cat dog horse sheep cow elephant bear zebra giraffe backpack umbrella handbag tie suitcase frisbee skis "
+    "snowboard sports_ball kite baseball_bat baseball_glove skateboard surfboard tennis_racket bottle wine_glass cup "
+    "fork knife spoon bowl banana apple sandwich orange broccoli carrot hot_dog pizza donut cake chair couch "
+    "potted_plant bed dining_table toilet tv laptop mouse remote keyboard cell_phone microwave oven toaster sink "
+    "refrigerator book clock vase scissors teddy_bear hair_drier toothbrush"
+).split()
+
+YOLOX_FILE = "yolox_nano_coco.onnx"
+FASTER_RCNN_FILE = "fasterrcnn_resnet50_fpn_coco.pth"
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One detected instance: box in frame pixels, class id, score in 0..1."""
+
+    box: Box
+    class_id: int
+    score: float
+    label: str = ""
+
+
+class Detector(Protocol):
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        """Detections in one H×W×3 uint8 RGB frame, best score first."""
+        ...
+
+
+def _nms(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, min_score: float, iou: float) -> np.ndarray:
+    """Per-class non-maximum suppression; returns kept indices, best score first."""
+    if len(boxes) == 0:
+        return np.zeros(0, int)
+    xywh = np.column_stack([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]])
+    keep = cv2.dnn.NMSBoxesBatched(xywh.tolist(), scores.tolist(), classes.tolist(), min_score, iou)
+    keep = np.asarray(keep, int).reshape(-1)
+    return keep[np.argsort(-scores[keep])]
+
+
+class YoloxDetector:
+    """YOLOX-nano COCO detector (ONNX) run by OpenCV's DNN module; ~30 ms a frame on a CPU.
+
+    Input convention of the export: BGR, 0..255, no normalisation, letterboxed to 416×416 with
+    grey (114) padding at the bottom/right. Outputs per anchor: x, y, log w, log h (grid units),
+    objectness and 80 class probabilities (already sigmoid-ed).
+    """
+
+    size = 416
+    strides = (8, 16, 32)
+
+    def __init__(self, model: str | Path, min_score: float = 0.3, nms_iou: float = 0.45) -> None:
+        model = Path(model)
+        if not model.is_file():
+            raise WeightsError(f"detector model not found: {model}")
+        self.net = cv2.dnn.readNetFromONNX(str(model))
+        self.min_score, self.nms_iou = min_score, nms_iou
+        grids, strides = [], []
+        for stride in self.strides:
+            n = self.size // stride
+            yv, xv = np.mgrid[0:n, 0:n]
+            grids.append(np.column_stack([xv.ravel(), yv.ravel()]))
+            strides.append(np.full(n * n, stride))
+        self.grid = np.concatenate(grids).astype(np.float32)
+        self.stride = np.concatenate(strides).astype(np.float32)[:, None]
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        h, w = image.shape[:2]
+        ratio = min(self.size / h, self.size / w)
+        canvas = np.full((self.size, self.size, 3), 114, np.uint8)
+        resized = cv2.resize(image, (int(w * ratio), int(h * ratio)), interpolation=cv2.INTER_LINEAR)
+        canvas[: resized.shape[0], : resized.shape[1]] = resized[..., ::-1]  # RGB → BGR
+        self.net.setInput(cv2.dnn.blobFromImage(canvas, 1.0, (self.size, self.size), swapRB=False))
+        out = self.net.forward()[0]
+        centre = (out[:, :2] + self.grid) * self.stride
+        half = np.exp(out[:, 2:4]) * self.stride / 2
+        boxes = np.column_stack([centre - half, centre + half]) / ratio
+        class_scores = out[:, 4:5] * out[:, 5:]
+        classes = class_scores.argmax(1)
+        scores = class_scores[np.arange(len(classes)), classes]
+        candidates = scores >= self.min_score
+        boxes, scores, classes = boxes[candidates], scores[candidates], classes[candidates]
+        boxes[:, 0::2] = boxes[:, 0::2].clip(0, w)
+        boxes[:, 1::2] = boxes[:, 1::2].clip(0, h)
+        keep = _nms(boxes, scores, classes, self.min_score, self.nms_iou)
+        return [Detection(tuple(map(float, boxes[i])), int(classes[i]), float(scores[i]), COCO80[classes[i]]) for i in keep]
+
+
+class FasterRCNNDetector:
+    """torchvision Faster R-CNN (ResNet-50 FPN, COCO), the paper's detector family.
+
+    ``weights``: a state-dict file on this machine, ``"download"`` for torchvision's COCO weights
+    (needs internet once), or ``None`` for random weights (tests only).
+    """
+
+    def __init__(self, weights: str | Path | None, min_score: float = 0.3, device: str = "cpu") -> None:
+        import torch
+        from torchvision.models.detection import fasterrcnn_resnet50_fpn
+
+        if weights == "download":
+            from torchvision.models.detection import FasterRCNN_ResNet50_FPN_Weights
+
+            self.model = fasterrcnn_resnet50_fpn(weights=FasterRCNN_ResNet50_FPN_Weights.COCO_V1, box_score_thresh=min_score)
+            self.labels = FasterRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"]
+        else:
+            self.model = fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=91,
+                                                 box_score_thresh=min_score)
+            self.labels = None
+            if weights is not None:
+                try:
+                    self.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+                except (OSError, RuntimeError) as exc:
+                    raise WeightsError(f"cannot load Faster R-CNN weights {weights}: {exc}") from None
+        self.device = device
+        self.model.to(device).eval()
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        import torch
+
+        x = torch.from_numpy(np.ascontiguousarray(image)).to(self.device).permute(2, 0, 1).float() / 255.0
+        with torch.inference_mode():
+            out = self.model([x])[0]
+        dets = []
+        for box, label, score in zip(out["boxes"].tolist(), out["labels"].tolist(), out["scores"].tolist()):
+            name = self.labels[label] if self.labels else str(label)
+            dets.append(Detection(tuple(box), int(label), float(score), name))
+        return sorted(dets, key=lambda d: -d.score)
+
+
+def load_detector(name: str, weights: str | Path | None = None, device: str = "cpu") -> Detector | None:
+    """Build the detector called ``name`` ("yolox", "faster-rcnn"; "none" gives None).
+
+    Model files are looked for beside ``weights`` (a file or folder), in ``$VOS_WEIGHTS_DIR``
+    and in the package's bundled folder; Faster R-CNN falls back to torchvision's download.
+    """
+    from .weights import search_dirs
+
+    if name == "none":
+        return None
+    if name not in ("yolox", "faster-rcnn"):
+        raise WeightsError(f"unknown detector {name!r}; choose yolox, faster-rcnn or none")
+    file = YOLOX_FILE if name == "yolox" else FASTER_RCNN_FILE
+    found = next((d / file for d in search_dirs(weights) if (d / file).is_file()), None)
+    if name == "yolox":
+        if found is None:
+            raise WeightsError(f"detector model {file} not found (reinstall the package, or put it in $VOS_WEIGHTS_DIR)")
+        return YoloxDetector(found)
+    return FasterRCNNDetector(found or "download", device=device)
