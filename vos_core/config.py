@@ -11,7 +11,6 @@ from typing import Any
 
 from .errors import VosError
 
-
 POSTPROCESS = ("threshold", "clip", "hysteresis")
 DETECTORS = ("yolox", "faster-rcnn", "none")
 
