@@ -1,14 +1,18 @@
 """Reading the user's input through ffmpeg: probing it and streaming its frames as RGB arrays.
 
-Probing runs one demux-only pass, ``ffmpeg -i IN -map 0:v:0 -c copy -f framecrc -``: its header
-gives the stream's exact time base and size, and its one line per packet gives the exact frame
-count and frame duration (so 30000/1001 stays exact, where the ``29.97 fps`` printed by
-``ffmpeg -i`` is rounded). Nothing is decoded, so it costs one read of the file.
+There is no ffprobe in the imageio-ffmpeg wheel, so probing runs one demux-only pass,
+``ffmpeg -i IN -map 0:v:0 -c copy -f framecrc -``: its header gives the stream's time base and
+size, its one line per packet the exact frame count and frame duration, and its stderr the
+stream line ``ffmpeg -i`` prints (``29.97 tbr``). Nothing is decoded, so it costs one read of
+the file. The rate is the packet duration's inverse when the time base resolves it (MP4, MOV:
+30000/1001 exactly); in coarse time bases (Matroska's milliseconds) the printed rate decides,
+read as an NTSC rate (n·1000/1001) where it is one.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -25,6 +29,7 @@ from .tool import FfmpegProcess, argv
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".exr", ".dpx")
 DEFAULT_SEQUENCE_FPS = "25"
+_TBR = re.compile(r"Stream #\S+.*?: Video: .*?([\d.]+)(k?) tbr")
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ def open_input(path: str, fps: str | None = None) -> MediaInput:
 def probe(media: MediaInput) -> VideoInfo:
     """Size, frame count, time base and frame rate of the first video stream, or InputError."""
     graph = media.node()["v:0"].output("pipe:", f="framecrc", c="copy")
-    proc = FfmpegProcess(argv(graph), stdout=subprocess.PIPE)
+    proc = FfmpegProcess(argv(graph, loglevel="info"), stdout=subprocess.PIPE)
     header: dict[str, str] = {}
     durations: Counter[int] = Counter()
     frames = 0
@@ -92,11 +97,11 @@ def probe(media: MediaInput) -> VideoInfo:
             elif text:
                 frames += 1
                 durations[int(text.split(",")[3])] += 1
-        rc, error = proc.wait(), proc.error_text()
+        rc, log = proc.wait(), proc.log_text()
     finally:
         proc.close()
     if rc != 0:
-        raise InputError(_describe_failure(media.path, error))
+        raise InputError(_describe_failure(media.path, log))
     if "dimensions" not in header or "tb" not in header:
         raise InputError(f"{media.path} is not a video ffmpeg can read")
     if frames == 0:
@@ -104,18 +109,32 @@ def probe(media: MediaInput) -> VideoInfo:
     width, height = (int(v) for v in header["dimensions"].split("x"))
     time_base = Fraction(header["tb"])
     duration = max(durations, key=lambda d: (d > 0, durations[d]))
-    rate = 1 / (duration * time_base) if duration > 0 else Fraction(media.options.get("framerate", "25"))
+    printed = _TBR.search(log)
+    rate = exact_rate(duration * time_base, printed.group(1) + printed.group(2) if printed else None)
     return VideoInfo(width, height, frames, time_base, rate)
 
 
-def _describe_failure(path: str, error: str) -> str:
-    if "matches no streams" in error:
+def exact_rate(frame_duration: Fraction, printed: str | None) -> Fraction:
+    """The frame rate from a packet duration (seconds) and the rate ffmpeg printed (``29.97``, ``1k``)."""
+    measured = 1 / frame_duration if frame_duration > 0 else None
+    if printed is None:
+        return measured or Fraction(DEFAULT_SEQUENCE_FPS)
+    shown = Fraction(printed.rstrip("k")) * (1000 if printed.endswith("k") else 1)
+    if measured is not None and abs(measured - shown) < Fraction(1, 100):
+        return measured  # the time base is fine enough: exact
+    ntsc = Fraction(round(shown * Fraction(1001, 1000)) * 1000, 1001)
+    return ntsc if abs(ntsc - shown) < Fraction(1, 200) else shown
+
+
+def _describe_failure(path: str, log: str) -> str:
+    if "matches no streams" in log:
         return f"{path} has no video stream"
-    if "Permission denied" in error:
+    if "Permission denied" in log:
         return f"cannot read {path}: permission denied"
-    if "No such file" in error:
+    if "No such file" in log:
         return f"input not found: {path}"
-    return f"{path} is not a video ffmpeg can read ({error or 'unknown error'})"
+    error = next((ln.strip() for ln in reversed(log.splitlines()) if ln.strip()), "unknown error")
+    return f"{path} is not a video ffmpeg can read ({error})"
 
 
 def decode(media: MediaInput, info: VideoInfo) -> Iterator[np.ndarray]:

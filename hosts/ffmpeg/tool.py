@@ -18,8 +18,8 @@ import ffmpeg
 
 from vos_core import VosError
 
-# Quiet ffmpeg: errors only, no banner or stats line, never reads the terminal.
-BASE_ARGS = ("-hide_banner", "-nostdin", "-loglevel", "error", "-nostats")
+# No banner or stats line, and never read the terminal.
+BASE_ARGS = ("-hide_banner", "-nostdin", "-nostats")
 
 
 @functools.cache
@@ -42,9 +42,9 @@ def find_ffmpeg() -> str:
         raise VosError("ffmpeg not found: install it, set VOS_FFMPEG, or pip install imageio-ffmpeg") from None
 
 
-def argv(graph: ffmpeg.nodes.OutputStream) -> list[str]:
+def argv(graph: ffmpeg.nodes.OutputStream, loglevel: str = "error") -> list[str]:
     """The full argv for an ffmpeg-python output graph, overwriting outputs without asking."""
-    return [find_ffmpeg(), *BASE_ARGS, "-y", *ffmpeg.get_args(graph)]
+    return [find_ffmpeg(), *BASE_ARGS, "-loglevel", loglevel, "-y", *ffmpeg.get_args(graph)]
 
 
 class FfmpegProcess:
@@ -60,10 +60,14 @@ class FfmpegProcess:
             list(args), stdin=stdin, stdout=stdout, stderr=self._log, start_new_session=True,
         )
 
+    def log_text(self) -> str:
+        """Everything ffmpeg printed on stderr."""
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")
+
     def error_text(self) -> str:
         """ffmpeg's last error line (empty if it printed nothing)."""
-        self._log.seek(0)
-        lines = [ln.strip() for ln in self._log.read().decode(errors="replace").splitlines() if ln.strip()]
+        lines = [ln.strip() for ln in self.log_text().splitlines() if ln.strip()]
         return lines[-1] if lines else ""
 
     def wait(self) -> int:
