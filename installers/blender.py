@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     wheel = next((staged / "runtime").glob("vos_matte-*.whl"))
     command = [sys.executable, str(ROOT / "installers" / "runtime_env.py"), "--target", str(args.runtime), "--core", str(wheel)]
-    code = subprocess.run([*command, *(["--cuda"] if args.cuda else [])]).returncode
+    code = subprocess.run([*command, *(["--cuda"] if args.cuda else [])], check=False).returncode
     print(f"runtime: {args.runtime.resolve()} (set it in the add-on preferences, Runtime)")
     return code
 

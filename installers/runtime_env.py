@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"runtime install failed: {exc}", file=sys.stderr)
         return 1
     print("checking the runtime:", flush=True)
-    return subprocess.run([str(python), "-m", "plugin.runtime_check"]).returncode
+    return subprocess.run([str(python), "-m", "plugin.runtime_check"], check=False).returncode
 
 
 if __name__ == "__main__":

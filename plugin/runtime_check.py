@@ -27,12 +27,12 @@ def probe(weights: str | None = None) -> dict:
     """``{"problems": [...], "versions": {...}}`` for the running interpreter."""
     problems: list[str] = []
     versions: dict[str, str] = {"python": sys.version.split()[0]}
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - the runtime being checked may be an older Python
         problems.append(f"Python {versions['python']} is too old: the runtime needs Python 3.11 or newer.")
     for module, package in REQUIRED:
         try:
             versions[module] = str(getattr(importlib.import_module(module), "__version__", "ok"))
-        except Exception as exc:  # a broken install raises more than ImportError (e.g. numpy ABI errors)
+        except Exception as exc:  # noqa: BLE001 - a broken install raises more than ImportError (e.g. numpy ABI errors)
             problems.append(f"{package} is missing or broken ({type(exc).__name__}: {exc}).")
     if "vos_core" in versions:
         from vos_core import VosError

@@ -32,7 +32,7 @@ def bpy_python(version: str) -> Path:
 def run_bpy(python: Path, script: str, *args: str, home: Path, timeout: int = 300) -> dict:
     """Run scripts/SCRIPT with a bpy python and a private Blender user folder; return its RESULT."""
     env = {**os.environ, "BLENDER_USER_RESOURCES": str(home), "VOS_WEIGHTS_DIR": str(WEIGHTS)}
-    proc = subprocess.run([str(python), str(SCRIPTS / script), *args], capture_output=True, text=True,
+    proc = subprocess.run([str(python), str(SCRIPTS / script), *args], check=False, capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=SCRIPTS)
     results = [line[len("RESULT "):] for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     assert proc.returncode == 0 and results, f"{script} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"

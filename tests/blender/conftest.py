@@ -12,8 +12,8 @@ from pathlib import Path
 
 import cv2
 import pytest
-
 from blender_support import BLENDER_VERSIONS, CLIP, DAVIS, FPS, FRAMES, ROOT, SIZE, bpy_python, mask_outline
+
 
 @pytest.fixture(scope="session", params=BLENDER_VERSIONS, ids=lambda v: f"blender-{v}")
 def blender(request) -> Path:

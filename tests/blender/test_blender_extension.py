@@ -10,7 +10,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
 from blender_support import DAVIS, FPS, ROOT, SIZE, WEIGHTS, iou, run_bpy
 
 FINETUNE_ITERS = 10
@@ -98,6 +97,7 @@ def test_runtime_check_says_what_is_missing(blender, extension_zip, tmp_path):
     assert not reports["no_core"]["ok"] and "core is not installed" in reports["no_core"]["summary"]
     assert reports["good"]["ok"], reports["good"]["summary"]
     assert "No runtime Python at" in result["run_with_missing_runtime"]
+    assert result["installer_shipped"] and result["unregistered"]
 
 
 def test_progress_is_shown_and_cancel_leaves_no_matte(blender, extension_zip, davis_clip, tmp_path):

@@ -21,7 +21,7 @@ class VOSMATTE_OT_segment(bpy.types.Operator):
 
     bl_idname = "vos_matte.segment"
     bl_label = "Run"
-    bl_options = {"REGISTER"}
+    bl_options = {"REGISTER"}  # noqa: RUF012 - Blender reads bl_options as a set
 
     strip: bpy.props.StringProperty(name="Strip", description="Strip to segment; empty = the active strip")
 
@@ -113,7 +113,7 @@ class VOSMATTE_OT_invert(_MatteOperator, bpy.types.Operator):
 
     bl_idname = "vos_matte.invert"
     bl_label = "Invert Matte"
-    bl_options = {"REGISTER", "UNDO"}
+    bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012 - Blender reads bl_options as a set
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         strip = self.target(context)
@@ -132,7 +132,7 @@ class VOSMATTE_OT_remove(_MatteOperator, bpy.types.Operator):
 
     bl_idname = "vos_matte.remove"
     bl_label = "Remove Matte"
-    bl_options = {"REGISTER", "UNDO"}
+    bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012 - Blender reads bl_options as a set
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         strip = self.target(context)

@@ -63,7 +63,7 @@ def check_runtime(path: str, weights: str | None = None, env: dict[str, str] | N
         return report
     try:
         proc = subprocess.run(
-            [str(python), "-m", "plugin.runtime_check", *(["--weights", weights] if weights else [])], capture_output=True, text=True,
+            [str(python), "-m", "plugin.runtime_check", *(["--weights", weights] if weights else [])], check=False, capture_output=True, text=True,
             timeout=CHECK_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL,
         )
     except OSError as exc:

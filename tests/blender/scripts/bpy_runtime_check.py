@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import bpy
-from bpy_common import answer, install, preferences
+from bpy_common import PACKAGE, answer, install, preferences
 
 ext = install(sys.argv[1])
 prefs = preferences()
@@ -23,4 +23,10 @@ try:
     refused = f"not refused: {bpy.ops.vos_matte.segment(strip='img')}"
 except RuntimeError as exc:  # bpy.ops raises the operator's ERROR report in scripts
     refused = str(exc)
-answer({"reports": reports, "run_with_missing_runtime": refused})
+# Install Runtime runs the installer and core wheel shipped in the zip, with Blender's own Python
+install = ext.runtime.install_command("/tmp/runtime-target")
+shipped = install[1].endswith("runtime/runtime_env.py") and install[install.index("--core") + 1].endswith(".whl")
+
+bpy.ops.preferences.addon_disable(module=PACKAGE)  # unregister must undo register completely
+clean = not hasattr(bpy.types.Scene, "vos_matte") and not hasattr(bpy.types, "VOSMATTE_PT_panel")
+answer({"reports": reports, "run_with_missing_runtime": refused, "installer_shipped": shipped, "unregistered": clean})
