@@ -12,6 +12,9 @@ from pathlib import Path
 
 import bpy
 
+#: The worker's image types (vos_core.frames.IMAGE_SUFFIXES, repeated: the add-on cannot import the core).
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
 
 class ClipError(Exception):
     """The strip cannot be segmented; the message is for the user."""
@@ -48,9 +51,6 @@ def source_path(strip: bpy.types.Strip) -> str:
     if [element.filename for element in strip.elements] != from_folder:
         raise ClipError(f"{strip.name} must use all images of {folder}, in name order, and nothing else.")
     return str(folder)
-
-
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
 def source_size(strip: bpy.types.Strip) -> tuple[int, int]:

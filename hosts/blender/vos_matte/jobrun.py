@@ -10,7 +10,6 @@ import json
 import re
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,7 +93,6 @@ class Run:
 
     prepared: Prepared
     worker: WorkerProcess
-    started: float = field(default_factory=time.monotonic)
     events: list[dict[str, Any]] = field(default_factory=list)
     factor: float = 0.0
     text: str = "Starting the runtime…"
@@ -132,5 +130,5 @@ def finish(context: bpy.types.Context, prepared: Prepared, code: int, events: li
         raise ClipError(f"The runtime stopped (exit {code}): {stderr[-1] if stderr else 'no message'}")
     scene = context.scene
     strip = target_strip(scene, prepared.strip_name)
-    apply_matte(scene, strip, done["output"])
+    apply_matte(scene, strip, done["output"], relative=scene.vos_matte.output_dir.startswith("//"))
     return f"Matte for {strip.name}: {done['frames']} frames in {done['seconds']:.1f} s"

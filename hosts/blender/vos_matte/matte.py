@@ -49,19 +49,20 @@ def _allow_modifiers(scene: bpy.types.Scene) -> None:
         workspace.sequencer_scene = scene
 
 
-def apply_matte(scene: bpy.types.Scene, strip: bpy.types.Strip, folder: str) -> bpy.types.Strip:
+def apply_matte(scene: bpy.types.Scene, strip: bpy.types.Strip, folder: str, relative: bool = True) -> bpy.types.Strip:
     """Replace ``strip``'s matte with the PNG sequence in ``folder`` (``00000.png``... = source frames).
 
     The matte strip holds every source frame and starts where source frame 0 would, so frame k of
     both strips meet on the same timeline frame; it copies the source's soft trims and is muted
-    (a muted strip still feeds a Mask modifier but is not drawn itself).
+    (a muted strip still feeds a Mask modifier but is not drawn itself). With ``relative`` (and a
+    saved .blend) the strip refers to the files by a // path, so the project folder can move.
     """
     files = sorted(Path(folder).glob("[0-9]*.png"))
     if not files:
         raise FileNotFoundError(f"no mattes in {folder}")
     remove_matte(scene, strip)
     _allow_modifiers(scene)
-    first = bpy.path.relpath(str(files[0])) if bpy.data.filepath else str(files[0])
+    first = bpy.path.relpath(str(files[0])) if relative and bpy.data.filepath else str(files[0])
     matte = strips_of(scene).new_image(f"{strip.name}.matte", first, _free_channel(scene, strip), source_zero_frame(strip))
     for path in files[1:]:
         matte.elements.append(path.name)
