@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vos_core import SegmentConfig, VosError, get_preset
+from vos_core.config import reject_unknown
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,7 @@ class SegmentJob:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "SegmentJob":
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise VosError(f"unknown job field(s): {', '.join(sorted(unknown))}")
+        reject_unknown(cls, data, "job field")
         missing = {"input", "mask", "output"} - set(data)
         if missing:
             raise VosError(f"job is missing: {', '.join(sorted(missing))}")

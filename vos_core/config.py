@@ -73,17 +73,17 @@ class SegmentConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SegmentConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise VosError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        return cls(**data)
-
     def with_overrides(self, **overrides: Any) -> "SegmentConfig":
         """A copy with the given fields changed; ``None`` values are ignored."""
+        reject_unknown(type(self), overrides, "setting")
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def reject_unknown(cls: type, data: dict[str, Any], what: str) -> None:
+    """Raise a VosError naming the keys of ``data`` that are not fields of dataclass ``cls``."""
+    unknown = set(data) - {f.name for f in fields(cls)}
+    if unknown:
+        raise VosError(f"unknown {what}(s): {', '.join(sorted(unknown))}")
 
 
 PRESETS: dict[str, SegmentConfig] = {
