@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"runtime install failed: {exc}", file=sys.stderr)
         return 1
     print("checking the runtime:", flush=True)
-    return subprocess.run([str(python), "-m", "plugin.runtime_check"], check=False).returncode
+    # cwd: from the repository, ``-m`` would find its plugin/ instead of what was just installed
+    return subprocess.run([str(python), "-m", "plugin.runtime_check"], check=False, cwd=args.target).returncode
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from typing import Any
 import bpy
 
 from . import runtime
-from ._plugin.client import WorkerProcess
+from ._plugin.client import WorkerProcess, run_blocking
 from .clip import ClipError, source_frame, source_path, source_size, target_strip
 from .matte import apply_matte
 from .rasterize import rasterize_mask
@@ -77,8 +77,20 @@ def prepare(context: bpy.types.Context, strip_name: str = "") -> Prepared:
     return Prepared(strip.name, str(python), str(job_path), str(output), workdir)
 
 
+def _worker_options(prepared: Prepared) -> dict[str, Any]:
+    # cwd: ``-m`` looks there first, so Blender's cwd must not shadow the runtime's packages
+    return {"env": runtime.clean_env(), "cwd": prepared.workdir}
+
+
 def start(prepared: Prepared) -> WorkerProcess:
-    return WorkerProcess(prepared.python, prepared.job_path, env=runtime.clean_env())
+    """Start the worker for the modal Run; follow it with :class:`Run`."""
+    return WorkerProcess(prepared.python, prepared.job_path, **_worker_options(prepared))
+
+
+def run_to_end(prepared: Prepared) -> tuple[int, list[dict[str, Any]]]:
+    """Run the worker blocking (headless/batch); its exit status and events."""
+    code, events = run_blocking(prepared.python, prepared.job_path, **_worker_options(prepared))
+    return code, list(events)
 
 
 def _seconds(value: float | None) -> str:

@@ -8,7 +8,6 @@ from pathlib import Path
 import bpy
 
 from . import jobrun, runtime
-from ._plugin.client import run_blocking
 from .clip import ClipError, target_strip
 from .matte import is_inverted, remove_matte, set_inverted
 from .settings import check, preferences
@@ -35,8 +34,8 @@ class VOSMATTE_OT_segment(bpy.types.Operator):
         """Blocking path for scripts and ``blender -b`` (modal operators need an event loop)."""
         try:
             prepared = jobrun.prepare(context, self.strip)
-            code, events = run_blocking(prepared.python, prepared.job_path, env=runtime.clean_env())
-            self.report({"INFO"}, jobrun.finish(context, prepared, code, list(events), []))
+            code, events = jobrun.run_to_end(prepared)
+            self.report({"INFO"}, jobrun.finish(context, prepared, code, events, []))
         except ClipError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}

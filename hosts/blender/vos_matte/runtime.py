@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +66,7 @@ def check_runtime(path: str, weights: str | None = None, env: dict[str, str] | N
         proc = subprocess.run(
             [str(python), "-m", "plugin.runtime_check", *(["--weights", weights] if weights else [])], check=False, capture_output=True, text=True,
             timeout=CHECK_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL,
+            cwd=tempfile.gettempdir(),  # ``-m`` looks in the cwd first: never let Blender's cwd shadow the runtime
         )
     except OSError as exc:
         report.problems.append(f"{python} cannot be started ({exc.strerror}).")
