@@ -108,7 +108,7 @@ def test_progress_is_shown_and_cancel_leaves_no_matte(blender, extension_zip, da
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     result = run_bpy(blender, "bpy_watch_cancel.py", str(tmp_path / "spec.json"), home=tmp_path / "blender-user")
     job, events = result["job"], result["events"]
-    assert job["mask_frame"] == 0 and job["resize_mask"] and job["settings"]["finetune_iters"] == 500
+    assert job["mask_frame"] == 0 and job["resize_mask"] and job["refine_mask"] and job["settings"]["finetune_iters"] == 500
     assert events[0]["event"] == "started" and events[0]["frames"] == len(davis_clip["truth"])
     progress = [e for e in events if e["event"] == "progress"]
     assert len(progress) >= 2 and {"stage", "done", "total", "elapsed_s", "eta_s", "fps"} <= set(progress[0])
@@ -117,3 +117,15 @@ def test_progress_is_shown_and_cancel_leaves_no_matte(blender, extension_zip, da
     assert (result["code"], events[-1]["event"]) == (143, "cancelled")
     assert result["message"] == "Cancelled: no matte was written."
     assert result["output_left"] == [] and not result["workdir_left"] and not result["matte_strip"]
+
+
+def test_image_sequence_strip_maps_to_its_folder(blender, extension_zip, tmp_path):
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(frames / f"{i:03d}.png"), np.full((24, 40, 3), 80 * i, np.uint8))
+    result = run_bpy(blender, "bpy_image_strip.py", str(extension_zip), str(frames), home=tmp_path / "blender-user")
+    assert Path(result["path"]) == frames and result["size"] == [40, 24]
+    assert result["frames"] == {"5": 1, "6": 2} and result["zero"] == 4
+    assert cv2.imread(result["render"], cv2.IMREAD_GRAYSCALE).mean() == pytest.approx(80, abs=2)  # 001.png
+    assert "must use all images" in result["partial_refused"]

@@ -23,6 +23,7 @@ scene.sequence_editor.active_strip = movie
 scene.frame_current = 1
 settings = scene.vos_matte
 settings.mask_source, settings.mask_file, settings.finetune_iters = "FILE", spec["mask_file"], 500
+settings.refine_edges = True  # GrabCut runs in the worker before fine-tuning starts
 bpy.ops.wm.save_as_mainfile(filepath=str(work / "edit.blend"))
 
 prepared = ext.jobrun.prepare(bpy.context)
