@@ -31,6 +31,15 @@ def test_addon_imports_no_heavy_core():
         assert heavy not in source
 
 
+def test_only_the_blender_host_imports_bpy():
+    """Imports point one way (vos_core <- plugin <- hosts/*): bpy stays inside hosts/blender."""
+    offenders = [
+        str(p.relative_to(ROOT)) for folder in ("vos_core", "plugin", "hosts") for p in (ROOT / folder).rglob("*.py")
+        if "blender" not in p.relative_to(ROOT).parts and ("import bpy" in p.read_text() or "from bpy" in p.read_text())
+    ]
+    assert offenders == []
+
+
 @pytest.fixture(scope="session")
 def e2e(blender, extension_zip, davis_clip, tmp_path_factory) -> dict:
     work = tmp_path_factory.mktemp(f"e2e-{blender.parent.parent.name}")
