@@ -133,6 +133,8 @@ def _describe_failure(path: str, log: str) -> str:
         return f"cannot read {path}: permission denied"
     if "No such file" in log:
         return f"input not found: {path}"
+    if "End of file" in log:  # a container with a header and nothing after it
+        return f"{path} has no video frames"
     error = next((ln.strip() for ln in reversed(log.splitlines()) if ln.strip()), "unknown error")
     return f"{path} is not a video ffmpeg can read ({error})"
 

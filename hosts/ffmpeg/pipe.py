@@ -18,7 +18,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .options import add_model_options, settings_from
-from .segment import EventSink, add_input_options, load_mask
+from .segment import EventSink, add_input_options, load_mask, start_segmenting
 
 
 def read_frames(stream: BinaryIO, width: int, height: int) -> Iterator[np.ndarray]:
@@ -57,8 +57,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_pipe(args: argparse.Namespace, report: EventSink, cancelled: Callable[[], bool]) -> int:
-    from plugin.device import describe, pick_device
-    from plugin.pipeline import segment_stream
     from plugin.refine import grabcut_refine
     from vos_core import InputError, VosError, get_preset
 
@@ -75,13 +73,11 @@ def _cmd_pipe(args: argparse.Namespace, report: EventSink, cancelled: Callable[[
     mask = load_mask(args.mask, annotated.shape, args.resize_mask)
     if args.refine_mask:
         mask = grabcut_refine(annotated, mask)
-    device = pick_device(args.device)
-    report("started", {"device": describe(device), "frames": args.frames, "preset": args.preset})
     out = sys.stdout.buffer
     count, start = 0, time.perf_counter()
-    stream = segment_stream(
+    stream = start_segmenting(
         chain(held, frames), annotated, mask, config, mask_frame=args.mask_frame, total=args.frames,
-        weights=args.weights, device=device, on_event=report, cancelled=cancelled,
+        preset=args.preset, weights=args.weights, device=args.device, report=report, cancelled=cancelled,
     )
     for count, (_, matte) in enumerate(stream, 1):
         try:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from .formats import KINDS, UsageError, choices
 from .options import add_model_options, settings_from
@@ -42,7 +44,7 @@ class ClipJob:
     device: str | None = None
 
 
-def load_mask(path: str, frame_shape: tuple[int, ...], resize: bool):
+def load_mask(path: str, frame_shape: tuple[int, ...], resize: bool) -> np.ndarray:
     """The editor's mask as H×W uint8 0/255 at the frame's size, or InputError saying what is wrong."""
     from vos_core import InputError, read_mask, validate_mask
     from vos_core.masks import resize_mask
@@ -59,13 +61,33 @@ def load_mask(path: str, frame_shape: tuple[int, ...], resize: bool):
     return validate_mask(mask, frame_shape, what=f"mask {path}")
 
 
+def start_segmenting(
+    frames: Iterable[np.ndarray], annotated: np.ndarray, mask: np.ndarray, config, *, mask_frame: int,
+    total: int | None, preset: str, weights: str | None, device: str | None, report: EventSink,
+    cancelled: Callable[[], bool],
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Pick the device, announce ``started`` and return plugin.pipeline.segment_stream's generator."""
+    import torch
+
+    from plugin.device import describe, pick_device
+    from plugin.pipeline import segment_stream
+
+    chosen = pick_device(device)
+    # Layers the weights file lacks (side outputs of ImageNet weights) are initialised randomly
+    # when the net is built, before the core seeds fine-tuning: seed here so runs repeat exactly.
+    torch.manual_seed(config.seed)
+    report("started", {"device": describe(chosen), "frames": total, "preset": preset})
+    return segment_stream(
+        frames, annotated, mask, config, mask_frame=mask_frame, total=total, weights=weights, device=chosen,
+        on_event=report, cancelled=cancelled,
+    )
+
+
 def run_clip(job: ClipJob, report: EventSink, cancelled: Callable[[], bool]) -> dict[str, Any]:
     """Run ``job`` end to end; returns the ``done`` event's fields. Raises VosError or Cancelled.
 
     Everything cheap is checked before the network is loaded: output formats, input, mask, paths.
     """
-    from plugin.device import describe, pick_device
-    from plugin.pipeline import segment_stream
     from plugin.refine import grabcut_refine
     from vos_core import VosError, get_preset
 
@@ -83,14 +105,12 @@ def run_clip(job: ClipJob, report: EventSink, cancelled: Callable[[], bool]) -> 
     mask = load_mask(job.mask, annotated.shape, job.resize_mask)
     if job.refine_mask:
         mask = grabcut_refine(annotated, mask)
-    device = pick_device(job.device)
     start = time.perf_counter()
     with ExitStack() as stack:
         sinks = [stack.enter_context(FfmpegSink(fmt, path, media, info, job.background)) for fmt, path in formats]
-        report("started", {"device": describe(device), "frames": info.frames, "preset": job.preset})
-        stream = segment_stream(
+        stream = start_segmenting(
             decode(media, info), annotated, mask, config, mask_frame=job.mask_frame, total=info.frames,
-            weights=job.weights, device=device, on_event=report, cancelled=cancelled,
+            preset=job.preset, weights=job.weights, device=job.device, report=report, cancelled=cancelled,
         )
         for _, matte in stream:
             for sink in sinks:
