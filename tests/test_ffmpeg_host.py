@@ -38,11 +38,12 @@ VIDEO_OUTPUTS = ("matte.mkv", "matte.mov", "alpha.mov", "alpha.webm", "alpha.mkv
 
 def vos(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "hosts.ffmpeg.cli", *args], capture_output=True, text=True, env=ENV,
-                          **kwargs)
+                          check=False, **kwargs)
 
 
 def ffmpeg_run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([find_ffmpeg(), "-hide_banner", "-nostdin", "-v", "error", *args], capture_output=True)
+    return subprocess.run([find_ffmpeg(), "-hide_banner", "-nostdin", "-v", "error", *args], capture_output=True,
+                          check=False)
 
 
 def decode(path: Path, pix_fmt: str = "gray", vf: str | None = None) -> np.ndarray:
@@ -132,6 +133,13 @@ def test_exact_rate(duration, printed, rate):
     assert exact_rate(duration, printed) == rate
 
 
+def test_info_prints_what_pipe_users_need(clip):
+    run = vos("info", "--json", str(clip))
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {"width": W, "height": H, "rate": "30000/1001", "frames": FRAMES,
+                                      "time_base": "1/30000"}
+
+
 def test_every_kind_and_suffix_has_one_format():
     keys = [(f.kind, f.suffix) for f in FORMATS]
     assert len(keys) == len(set(keys))
@@ -161,7 +169,8 @@ def test_video_outputs_keep_frame_count_size_rate_and_audio(segmented, name):
     assert (info.width, info.height, info.frames, info.rate) == (W, H, FRAMES, RATE)
     if path.suffix in (".mov", ".mp4"):  # Matroska always counts in milliseconds
         assert info.time_base == probe(open_input(str(path.parent.parent / "clip.mp4"))).time_base
-    listing = subprocess.run([find_ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    listing = subprocess.run([find_ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True,
+                             check=False).stderr
     assert "Audio:" in listing
     assert len(decode(path)) == FRAMES
 
@@ -228,7 +237,8 @@ def test_pipe_mode_gives_the_same_mattes_as_segment_mode(work, clip, first_mask,
     )
     decoder.stdout.close()
     encoder = subprocess.run([*ffmpeg, "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{W}x{H}", "-framerate", str(RATE),
-                              "-i", "-", "-c:v", "ffv1", "-y", str(out)], stdin=matter.stdout, capture_output=True)
+                              "-i", "-", "-c:v", "ffv1", "-y", str(out)], stdin=matter.stdout, capture_output=True,
+                             check=False)
     matter.stdout.close()
     assert matter.wait() == 0, matter.stderr.read()
     assert decoder.wait() == 0 and encoder.returncode == 0, encoder.stderr
@@ -318,6 +328,6 @@ def test_bad_input_gives_one_line_error(case, work, clip, first_mask, bad_inputs
 
 def test_unusable_ffmpeg_override_is_reported(clip, first_mask, work):
     run = subprocess.run([sys.executable, "-m", "hosts.ffmpeg.cli", "segment", str(clip), "--mask", str(first_mask),
-                          "-o", str(work / "x.mkv")], capture_output=True, text=True,
+                          "-o", str(work / "x.mkv")], capture_output=True, text=True, check=False,
                          env={**ENV, "VOS_FFMPEG": "/nonexistent/ffmpeg"})
     assert run.returncode == 1 and "VOS_FFMPEG=/nonexistent/ffmpeg is not an executable" in run.stderr

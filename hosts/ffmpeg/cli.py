@@ -1,7 +1,7 @@
 """``vos-matte``: the command-line host.
 
 Sub-commands: ``segment`` (one clip), ``pipe`` (a filter between two ffmpeg processes),
-``batch`` (many clips), and the developer tools ``eval``, ``ablation``, ``train-parent``.
+``batch`` (many clips), ``info`` (probe an input), and the developer tools ``eval``, ``ablation``, ``train-parent``.
 Heavy libraries are imported inside the commands so ``--help`` is instant.
 Exit status: 0 ok, 1 failed, 2 usage, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
@@ -12,7 +12,7 @@ import argparse
 import signal
 import sys
 
-from hosts.ffmpeg import batch, devtools, pipe, segment
+from hosts.ffmpeg import batch, devtools, info, pipe, segment
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--progress", choices=("bar", "json"), default="bar", help="progress on stderr: bar or json lines")
     parser.add_argument("--quiet", action="store_true", help="print errors only")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (segment, pipe, batch, devtools):
+    for module in (segment, pipe, batch, info, devtools):
         module.register(sub)
     return parser
 

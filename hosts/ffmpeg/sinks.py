@@ -12,6 +12,7 @@ import subprocess
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import ffmpeg
 import numpy as np
@@ -78,7 +79,7 @@ class FfmpegSink:
     def _target(self) -> Path:
         return self.partial / "%05d.png" if self.fmt.is_sequence else self.partial
 
-    def __enter__(self) -> "FfmpegSink":
+    def __enter__(self) -> Self:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._remove_partial()

@@ -55,7 +55,7 @@ class FfmpegProcess:
     """
 
     def __init__(self, args: Sequence[str], *, stdin: int | None = None, stdout: int | None = None) -> None:
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the process; close() ends it
         self.proc = subprocess.Popen(
             list(args), stdin=stdin, stdout=stdout, stderr=self._log, start_new_session=True,
         )
