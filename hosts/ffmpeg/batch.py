@@ -94,7 +94,7 @@ def run_batch(jobs: list[ClipJob], report: EventSink, cancelled: Callable[[], bo
         report("clip", {"clip": n, "clips": len(jobs), "input": job.input})
         try:
             done = run_clip(job, report, cancelled)
-        except VosError as exc:
+        except (VosError, UsageError) as exc:
             report("error", {"message": str(exc), "kind": type(exc).__name__, "input": job.input})
             statuses.append(ClipStatus(job.input, False, str(exc)))
         else:

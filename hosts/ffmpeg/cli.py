@@ -43,10 +43,14 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args, report, lambda: bool(stop))
     except Cancelled:
         report.finish()
+        if report.mode == "json":
+            report("cancelled", {})
         print("vos-matte: cancelled; no partial output was left", file=sys.stderr)
         return 128 + stop[0]
-    except VosError as exc:
+    except (VosError, UsageError) as exc:
         report.finish()
+        if report.mode == "json":  # the bar's error line would repeat the message below
+            report("error", {"message": str(exc), "kind": type(exc).__name__})
         print(f"vos-matte: error: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vos_core import VosError
-
 KINDS = ("matte", "alpha", "composite")
 COPY_AUDIO = {"c:a": "copy"}
 
 
-class UsageError(VosError):
-    """The command line asks for something we do not offer (exit status 2)."""
+class UsageError(ValueError):
+    """The command line asks for something we do not offer (exit status 2).
+
+    Not a VosError so that this module, needed for ``--help``, does not import the core (torch).
+    """
 
 
 @dataclass(frozen=True)
