@@ -251,16 +251,16 @@ def test_pipe_mode_gives_the_same_mattes_as_segment_mode(work, clip, first_mask,
     np.testing.assert_array_equal(decode(out), mattes)
 
 
-def test_batch_continues_past_a_failed_clip(work, davis_root, first_mask, imagenet_weights):
+def test_batch_continues_past_a_failed_clip(work, davis_root, clip, first_mask, imagenet_weights):
     frames = work / "frames"  # an image-folder input: 3 full-size DAVIS frames
     frames.mkdir()
     for i in range(3):
         (frames / f"{i:05d}.jpg").write_bytes((davis_root / "JPEGImages/480p" / SEQ / f"{i:05d}.jpg").read_bytes())
     jobs = work / "jobs.csv"
     jobs.write_text(
-        "input,mask,matte,alpha,fps,iters\n"
-        f"{work / 'missing.mp4'},{first_mask},{work / 'b1.mkv'},,,\n"
-        f"{frames},{first_mask},{work / 'b2.mkv'},{work / 'b2.mov'},24,2\n"
+        "input,mask,matte,alpha,composite,background,fps,iters\n"
+        f"{work / 'missing.mp4'},{first_mask},{work / 'b1.mkv'},,,,,\n"
+        f"{frames},{first_mask},{work / 'b2.mkv'},{work / 'b2.mov'},{work / 'b2c.mkv'},{clip},24,2\n"
     )
     run = vos("batch", str(jobs), "--weights", str(imagenet_weights), "--iters", "50")
     assert run.returncode == 1, run.stderr
@@ -269,13 +269,14 @@ def test_batch_continues_past_a_failed_clip(work, davis_root, first_mask, imagen
     assert lines[1].startswith("ok") and "3 frames" in lines[1]
     assert lines[2] == "1 of 2 clips done"
     assert not (work / "b1.mkv").exists()
-    for name in ("b2.mkv", "b2.mov"):
+    for name in ("b2.mkv", "b2.mov", "b2c.mkv"):  # b2c: composited over the test clip, rescaled and retimed
         info = probe(open_input(str(work / name)))
         assert (info.width, info.height, info.frames, info.rate) == (854, 480, 3, 24)
 
 
-def test_sigterm_stops_cleanly_and_leaves_no_output(work, clip, first_mask, imagenet_weights):
-    out = work / "cancel"
+@pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signal_stops_cleanly_and_leaves_no_output(work, clip, first_mask, imagenet_weights, sig, status):
+    out = work / f"cancel_{status}"
     out.mkdir()
     (out / "old.mkv").write_bytes(b"previous result")
     proc = subprocess.Popen(
@@ -287,9 +288,9 @@ def test_sigterm_stops_cleanly_and_leaves_no_output(work, clip, first_mask, imag
     for line in proc.stderr:  # wait until fine-tuning is under way
         if json.loads(line)["event"] == "progress":
             break
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     rest = proc.stderr.read()
-    assert proc.wait(timeout=60) == 143, rest
+    assert proc.wait(timeout=60) == status, rest
     assert '{"event":"cancelled"}' in rest and "Traceback" not in rest
     assert sorted(p.name for p in out.iterdir()) == ["old.mkv"]
     assert (out / "old.mkv").read_bytes() == b"previous result"
@@ -334,6 +335,12 @@ def test_bad_input_gives_one_line_error(case, work, clip, first_mask, bad_inputs
     assert run.returncode == status, run.stderr
     assert run.stderr.startswith("vos-matte: error: ") and run.stderr.count("\n") == 1, run.stderr
     assert message in run.stderr
+
+
+def test_pipe_refuses_a_truncated_frame(first_mask):
+    run = vos("pipe", "--size", f"{W}x{H}", "--mask", str(first_mask), "--resize-mask", input="x" * 100)
+    assert run.returncode == 1
+    assert run.stderr == f"vos-matte: error: stdin ended inside a frame (100 of {W * H * 3} bytes): is --size {W}x{H} right?\n"
 
 
 def test_unusable_ffmpeg_override_is_reported(clip, first_mask, work):
