@@ -321,6 +321,8 @@ BAD = {  # case: (input, mask, output, extra args, exit status, message)
     "mask frame": ("clip", "gt", "o.mkv", ["--mask-frame", "99"], 1, "there is no frame 99"),
     "unwritable output": ("clip", "gt", "a_file/o.mkv", [], 1, "cannot write"),
     "unknown format": ("clip", "gt", "o.avi", [], 2, "unknown output format '.avi'"),
+    "bad background": ("clip", "gt", "o.mkv", ["--composite", "c.mkv", "--background", "nocolour"], 2,
+                       "'nocolour' is neither a file nor a colour"),
 }
 
 

@@ -33,9 +33,12 @@ def background_node(background: str, info: VideoInfo) -> ffmpeg.nodes.Filterable
     if Path(background).is_file():
         clip = ffmpeg.input(background)["v:0"].filter("scale", info.width, info.height)
         return clip.filter("fps", _rate(info.rate)).filter("setpts", "PTS-STARTPTS")
-    if not background.replace("#", "").replace("@", "").replace(".", "").isalnum():
+    colour = ffmpeg.input(f"color=c={background}:s={info.size}:r={_rate(info.rate)}", f="lavfi")
+    # Try it now (milliseconds) rather than when the first matte arrives, after fine-tuning.
+    valid = background.replace("#", "").replace("@", "").replace(".", "").isalnum()
+    if not valid or subprocess.run(argv(colour.output("-", f="null", frames=1)), capture_output=True, check=False).returncode:
         raise UsageError(f"--background {background!r} is neither a file nor a colour (e.g. green, #00ff00)")
-    return ffmpeg.input(f"color=c={background}:s={info.size}:r={_rate(info.rate)}", f="lavfi")
+    return colour
 
 
 def build_graph(
@@ -106,13 +109,16 @@ class FfmpegSink:
         if self._proc.wait() != 0:
             raise VosError(f"ffmpeg failed writing {self.path}: {self._proc.error_text()}")
         self._proc.close()
-        if self.fmt.is_sequence and self.path.exists():
-            old = self.path.with_name(f".{self.path.name}.old")
-            self.path.replace(old)
-            self.partial.replace(self.path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            self.partial.replace(self.path)
+        try:
+            if self.fmt.is_sequence and self.path.exists():
+                old = self.path.with_name(f".{self.path.name}.old")
+                self.path.replace(old)
+                self.partial.replace(self.path)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                self.partial.replace(self.path)
+        except OSError as exc:
+            raise VosError(f"cannot move the finished output to {self.path}: {exc.strerror}") from None
         return self.path
 
     def abort(self) -> None:
