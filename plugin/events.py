@@ -3,8 +3,9 @@
 One JSON object per line, with ``"event"`` naming its kind:
 - ``started``:   device, frames (total, or null if unknown), preset
 - ``progress``:  stage ("finetune" or "segment"), done, total, elapsed_s, eta_s, fps
-- ``done``:      output, frames, seconds
-- ``error``:     message (for the user), kind
+- ``clip``:      (batch runs) clip, clips, input — the next clip starts
+- ``done``:      output (or outputs, one per file written), frames, seconds
+- ``error``:     message (for the user), kind, and input in batch runs
 - ``cancelled``: (no fields)
 """
 

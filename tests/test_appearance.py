@@ -28,6 +28,15 @@ def test_side_outputs_have_depth_one_and_five_stages():
     assert AppearanceNet(side_depth=16).fuse.in_channels == 80
 
 
+def test_heads_without_weights_start_the_same_every_time(imagenet_weights):
+    torch.manual_seed(1)
+    a, _ = load_net(imagenet_weights)
+    torch.manual_seed(2)
+    b, _ = load_net(imagenet_weights)
+    for key, value in a.state_dict().items():
+        assert torch.equal(value, b.state_dict()[key]), key
+
+
 def test_caffe_input_convention():
     image = np.zeros((2, 3, 3), np.uint8)
     image[..., 0] = 200  # red

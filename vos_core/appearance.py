@@ -47,15 +47,17 @@ class AppearanceNet(nn.Module):
     ``side_depth=1`` is the paper's network; 16 is the OSVOS variant it is compared with.
     """
 
-    def __init__(self, side_depth: int = 1) -> None:
+    def __init__(self, side_depth: int = 1, seed: int = 0) -> None:
         super().__init__()
+        # Own generator: heads that no weights file fills (ImageNet init) start the same every run.
+        gen = torch.Generator().manual_seed(seed)
         self.side_depth = side_depth
         self.features = _vgg16_features()
         self.stages = _stage_slices()
         self.side = nn.ModuleList(nn.Conv2d(c_out, side_depth, 1) for _, c_out, _ in VGG16_STAGES)
         self.fuse = nn.Conv2d(side_depth * len(VGG16_STAGES), 1, 1)
         for conv in self.side:
-            nn.init.normal_(conv.weight, std=0.01)
+            nn.init.normal_(conv.weight, std=0.01, generator=gen)
             nn.init.zeros_(conv.bias)
         # Start the fusion as an average of the side outputs.
         nn.init.constant_(self.fuse.weight, 1.0 / (side_depth * len(VGG16_STAGES)))

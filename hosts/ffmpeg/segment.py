@@ -67,15 +67,11 @@ def start_segmenting(
     cancelled: Callable[[], bool],
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Pick the device, announce ``started`` and return plugin.pipeline.segment_stream's generator."""
-    import torch
 
     from plugin.device import describe, pick_device
     from plugin.pipeline import segment_stream
 
     chosen = pick_device(device)
-    # Layers the weights file lacks (side outputs of ImageNet weights) are initialised randomly
-    # when the net is built, before the core seeds fine-tuning: seed here so runs repeat exactly.
-    torch.manual_seed(config.seed)
     report("started", {"device": describe(chosen), "frames": total, "preset": preset})
     return segment_stream(
         frames, annotated, mask, config, mask_frame=mask_frame, total=total, weights=weights, device=chosen,
