@@ -64,3 +64,24 @@ def test_eval_cli_unknown_sequence_is_a_clear_error(small_davis, imagenet_weight
     )
     assert proc.returncode == 1
     assert "sequence 'nope' not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_ablation_cli_scores_five_configurations_on_one_fine_tuning(small_davis, imagenet_weights, tmp_path):
+    out, md = tmp_path / "ablation.json", tmp_path / "ablation.md"
+    proc = subprocess.run(
+        [sys.executable, "-m", "hosts.ffmpeg.cli", "--quiet", "ablation", "--davis-root", str(small_davis),
+         "--split", "dev", "--iters", "20", "--infer-height", "120", "--weights", str(imagenet_weights),
+         "--out", str(out), "--markdown", str(md)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert list(data["variants"]) == ["appearance", "box_clip", "box_clip+temporal", "cc_filter", "full"]
+    for variant in data["variants"].values():
+        (seq,) = variant["sequences"]
+        assert seq["name"] == "swan" and 0.0 <= seq["J"]["mean"] <= 1.0
+    # One fine-tuning serves every row: the timings are the same measurement.
+    assert len({v["sequences"][0]["finetune_s"] for v in data["variants"].values()}) == 1
+    assert data["variants"]["full"]["sequences"][0]["classes"] == ["bird"]  # YOLOX names the swan a bird
+    table = md.read_text()
+    assert "| full |" in table and "80.1" in table
