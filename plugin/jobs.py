@@ -38,7 +38,7 @@ class SegmentJob:
         return json.dumps(asdict(self), indent=2)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SegmentJob":
+    def from_dict(cls, data: dict[str, Any]) -> SegmentJob:
         reject_unknown(cls, data, "job field")
         missing = {"input", "mask", "output"} - set(data)
         if missing:
@@ -46,7 +46,7 @@ class SegmentJob:
         return cls(**data)
 
     @classmethod
-    def load(cls, path: str | Path) -> "SegmentJob":
+    def load(cls, path: str | Path) -> SegmentJob:
         try:
             return cls.from_dict(json.loads(Path(path).read_text()))
         except (OSError, ValueError) as exc:

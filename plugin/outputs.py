@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import numpy as np
 
@@ -24,7 +25,7 @@ class PngSequenceWriter:
         self.partial = self.folder.with_name(f".{self.folder.name}.partial")
         self.count = 0
 
-    def __enter__(self) -> "PngSequenceWriter":
+    def __enter__(self) -> Self:
         try:
             self.folder.parent.mkdir(parents=True, exist_ok=True)
             shutil.rmtree(self.partial, ignore_errors=True)

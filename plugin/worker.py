@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     except VosError as exc:
         _emit("error", {"message": str(exc), "kind": type(exc).__name__})
         return 1
-    except Exception as exc:  # a bug: still tell the host, with the traceback for the report
+    except Exception as exc:  # noqa: BLE001 - a bug: still tell the host, with the traceback for the report
         _emit("error", {"message": f"internal error: {exc}", "kind": "internal", "traceback": traceback.format_exc()})
         return 1
     return 0

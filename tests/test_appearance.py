@@ -7,6 +7,7 @@ import torch
 from vos_core import WeightsError, load_net, read_image
 from vos_core.appearance import AppearanceNet, to_input
 from vos_core.loss import class_balanced_bce
+from vos_core.training import make_optimizer, train_step
 from vos_core.weights import save_parent
 
 
@@ -26,6 +27,30 @@ def test_side_outputs_have_depth_one_and_five_stages():
     assert [s.out_channels for s in net.side] == [1] * 5
     assert net.fuse.in_channels == 5 and net.fuse.out_channels == 1
     assert AppearanceNet(side_depth=16).fuse.in_channels == 80
+
+
+def test_osvos_variant_scores_every_stage_and_trains_on_all_of_them(tmp_path):
+    image = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    mask = np.zeros((48, 64), np.uint8)
+    mask[10:30, 20:40] = 255
+    paper, osvos = AppearanceNet(), AppearanceNet(side_depth=16, deep_supervision=True)
+    x = to_input(image)
+    assert paper.forward_with_sides(x)[1] == []  # the paper's net: fused output only
+    fused, sides = osvos.forward_with_sides(x)
+    assert len(sides) == 5 and all(s.shape == fused.shape == (1, 1, 48, 64) for s in sides)
+
+    # Deep supervision: the training loss is the fused loss plus every stage's loss.
+    y = torch.from_numpy(mask > 0).float()[None, None]
+    with torch.no_grad():
+        expected = sum(class_balanced_bce(s, y) for s in sides) + class_balanced_bce(fused, y)
+    before = osvos.side_scores[0].weight.detach().clone()
+    loss = train_step(osvos, make_optimizer(osvos, 1e-3), image, mask, "cpu")
+    assert loss == pytest.approx(expected.item(), rel=1e-5)
+    assert not torch.equal(before, osvos.side_scores[0].weight)  # the scoring heads are trained too
+
+    save_parent(osvos, tmp_path / "parent_fp16.pth", {"iterations": 1})
+    loaded, info = load_net(tmp_path)
+    assert info["meta"]["deep_supervision"] and loaded.side_depth == 16 and len(loaded.side_scores) == 5
 
 
 def test_heads_without_weights_start_the_same_every_time(imagenet_weights):

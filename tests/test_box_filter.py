@@ -68,7 +68,7 @@ def two_cars(frame):
 @pytest.mark.parametrize("temporal", [True, False])
 def test_same_class_instances_temporal_filter_keeps_the_annotated_one(temporal):
     t = tracker(temporal=temporal)
-    prob0, dets0 = two_cars(0)
+    _, dets0 = two_cars(0)
     t.start((blob(30, 60, 10, 50) * 255).astype(np.uint8), dets0)
     for frame in range(1, 8):
         prob, dets = two_cars(frame)

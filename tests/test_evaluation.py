@@ -43,7 +43,7 @@ def test_eval_cli_writes_per_sequence_json(small_davis, imagenet_weights, tmp_pa
     proc = subprocess.run(
         [sys.executable, "-m", "hosts.ffmpeg.cli", "--quiet", "eval", "--davis-root", str(small_davis), "--split", "dev",
          "--iters", "20", "--infer-height", "120", "--weights", str(imagenet_weights), "--out", str(out)],
-        capture_output=True, text=True, timeout=600,
+        check=False, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     assert "swan" in proc.stdout and "mean" in proc.stdout
@@ -60,7 +60,7 @@ def test_eval_cli_unknown_sequence_is_a_clear_error(small_davis, imagenet_weight
     proc = subprocess.run(
         [sys.executable, "-m", "hosts.ffmpeg.cli", "eval", "--davis-root", str(small_davis), "--sequences", "nope",
          "--weights", str(imagenet_weights)],
-        capture_output=True, text=True, timeout=120,
+        check=False, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 1
     assert "sequence 'nope' not found" in proc.stderr and "Traceback" not in proc.stderr
@@ -72,7 +72,7 @@ def test_ablation_cli_scores_five_configurations_on_one_fine_tuning(small_davis,
         [sys.executable, "-m", "hosts.ffmpeg.cli", "--quiet", "ablation", "--davis-root", str(small_davis),
          "--split", "dev", "--iters", "20", "--infer-height", "120", "--weights", str(imagenet_weights),
          "--out", str(out), "--markdown", str(md)],
-        capture_output=True, text=True, timeout=600,
+        check=False, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())

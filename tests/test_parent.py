@@ -27,7 +27,7 @@ def short_fine_tune_iou(weights, root, seq):
 def test_parent_is_the_default_and_verified(monkeypatch):
     monkeypatch.delenv("VOS_WEIGHTS_DIR", raising=False)
     assert resolve_weights() == BUNDLED_DIR / PARENT_FILE
-    net, info = load_net()
+    _, info = load_net()
     assert info["kind"] == "parent" and info["meta"]["iterations"] > 0
     assert (BUNDLED_DIR / (PARENT_FILE + ".sha256")).is_file()  # load_net checked it
 

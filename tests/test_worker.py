@@ -2,6 +2,7 @@
 
 import json
 import sys
+from pathlib import Path
 
 import cv2
 import pytest
@@ -45,7 +46,7 @@ def test_worker_reports_progress_and_writes_mattes(clip, imagenet_weights, tmp_p
 
 
 def test_worker_error_is_one_readable_event(clip, imagenet_weights, tmp_path):
-    job = json.loads(open(write_job(tmp_path / "job.json", clip, tmp_path / "o", 3, imagenet_weights)).read())
+    job = json.loads(Path(write_job(tmp_path / "job.json", clip, tmp_path / "o", 3, imagenet_weights)).read_text())
     job["mask"] = str(tmp_path / "no_such_mask.png")
     (tmp_path / "bad.json").write_text(json.dumps(job))
     code, events = run_blocking(sys.executable, str(tmp_path / "bad.json"))

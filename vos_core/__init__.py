@@ -12,7 +12,19 @@ from .predictor import FrameResult, Session, VideoPredictor
 from .weights import load_net
 
 __all__ = [
-    "PRESETS", "SegmentConfig", "get_preset", "InputError", "VosError", "WeightsError", "open_frames",
-    "read_image", "read_mask", "validate_mask", "write_mask", "FrameResult", "Session", "VideoPredictor",
+    "PRESETS",
+    "FrameResult",
+    "InputError",
+    "SegmentConfig",
+    "Session",
+    "VideoPredictor",
+    "VosError",
+    "WeightsError",
+    "get_preset",
     "load_net",
+    "open_frames",
+    "read_image",
+    "read_mask",
+    "validate_mask",
+    "write_mask",
 ]

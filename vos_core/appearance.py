@@ -3,6 +3,9 @@
 VGG16 conv stages 1–5 → per stage a 1×1 conv to ``side_depth`` channels → bilinear upsampling
 to the input size → concatenation → a 1×1 fusion conv → one logit channel. No final pooling,
 no FC layers, one loss on the fused output.
+
+``deep_supervision=True`` builds the OSVOS variant the paper compares against: each side output
+also gets its own 1×1 scoring conv to one logit channel, so a loss can be put on every stage.
 """
 
 from __future__ import annotations
@@ -44,19 +47,23 @@ class AppearanceNet(nn.Module):
     """Fully convolutional VGG16 with fused side outputs.
 
     Input: N×3×H×W float tensor prepared by :func:`to_input`. Output: N×1×H×W logits.
-    ``side_depth=1`` is the paper's network; 16 is the OSVOS variant it is compared with.
+    ``side_depth=1`` is the paper's network; ``side_depth=16, deep_supervision=True`` is the
+    OSVOS variant it is compared with.
     """
 
-    def __init__(self, side_depth: int = 1, seed: int = 0) -> None:
+    def __init__(self, side_depth: int = 1, deep_supervision: bool = False, seed: int = 0) -> None:
         super().__init__()
         # Own generator: heads that no weights file fills (ImageNet init) start the same every run.
         gen = torch.Generator().manual_seed(seed)
         self.side_depth = side_depth
+        self.deep_supervision = deep_supervision
         self.features = _vgg16_features()
         self.stages = _stage_slices()
         self.side = nn.ModuleList(nn.Conv2d(c_out, side_depth, 1) for _, c_out, _ in VGG16_STAGES)
         self.fuse = nn.Conv2d(side_depth * len(VGG16_STAGES), 1, 1)
-        for conv in self.side:
+        # Per-stage scoring convs exist only for deep supervision (an empty list otherwise).
+        self.side_scores = nn.ModuleList(nn.Conv2d(side_depth, 1, 1) for _ in VGG16_STAGES if deep_supervision)
+        for conv in [*self.side, *self.side_scores]:
             nn.init.normal_(conv.weight, std=0.01, generator=gen)
             nn.init.zeros_(conv.bias)
         # Start the fusion as an average of the side outputs.
@@ -68,6 +75,10 @@ class AppearanceNet(nn.Module):
         return self.features[self.stages[stage]]
 
     def forward(self, x: torch.Tensor, frozen_stages: int = 0) -> torch.Tensor:
+        return self.forward_with_sides(x, frozen_stages)[0]
+
+    def forward_with_sides(self, x: torch.Tensor, frozen_stages: int = 0) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Fused logits and, with deep supervision, the N×1×H×W logits of every stage (else ``[]``)."""
         size = x.shape[-2:]
         sides = []
         for stage, (layers, side) in enumerate(zip(self.stages, self.side)):
@@ -75,7 +86,8 @@ class AppearanceNet(nn.Module):
             with torch.set_grad_enabled(torch.is_grad_enabled() and stage >= frozen_stages):
                 x = self.features[layers](x)
             sides.append(F.interpolate(side(x), size=size, mode="bilinear", align_corners=False))
-        return self.fuse(torch.cat(sides, dim=1))
+        side_logits = [score(side) for score, side in zip(self.side_scores, sides)]
+        return self.fuse(torch.cat(sides, dim=1)), side_logits
 
 
 def to_input(image: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:

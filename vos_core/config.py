@@ -73,7 +73,7 @@ class SegmentConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def with_overrides(self, **overrides: Any) -> "SegmentConfig":
+    def with_overrides(self, **overrides: Any) -> SegmentConfig:
         """A copy with the given fields changed; ``None`` values are ignored."""
         reject_unknown(type(self), overrides, "setting")
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})

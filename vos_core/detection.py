@@ -18,7 +18,7 @@ import numpy as np
 from .boxes import Box
 from .errors import WeightsError
 
-COCO80 = (
+COCO80 = (  # noqa: SIM905 - one readable line per row of names
     "person bicycle car motorcycle airplane bus train truck boat traffic_light fire_hydrant stop_sign parking_meter "
     "bench bird cat dog horse sheep cow elephant bear zebra giraffe backpack umbrella handbag tie suitcase frisbee skis "
     "snowboard sports_ball kite baseball_bat baseball_glove skateboard surfboard tennis_racket bottle wine_glass cup "

@@ -33,7 +33,7 @@ class ImageFolder:
     paths: tuple[Path, ...]
 
     @classmethod
-    def open(cls, folder: str | Path) -> "ImageFolder":
+    def open(cls, folder: str | Path) -> ImageFolder:
         folder = Path(folder)
         paths = tuple(sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
         if not paths:
@@ -59,7 +59,7 @@ class VideoFile:
     frame_count: int
 
     @classmethod
-    def open(cls, path: str | Path) -> "VideoFile":
+    def open(cls, path: str | Path) -> VideoFile:
         path = Path(path)
         cap = cv2.VideoCapture(str(path))
         try:

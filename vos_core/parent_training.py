@@ -35,6 +35,7 @@ class ParentTrainConfig:
     lr_drop_at: float = 0.8
     checkpoint_every: int = 250
     side_depth: int = 1
+    deep_supervision: bool = False  # True with side_depth=16: the OSVOS variant
     seed: int = 0
 
 
@@ -73,8 +74,8 @@ def train_parent(
     data = _load_training_frames(Path(davis_root), split, resolution)
     torch.manual_seed(config.seed)
     net, _ = load_net(init_weights)
-    if net.side_depth != config.side_depth:
-        fresh = AppearanceNet(side_depth=config.side_depth)
+    if (net.side_depth, net.deep_supervision) != (config.side_depth, config.deep_supervision):
+        fresh = AppearanceNet(config.side_depth, config.deep_supervision)
         fresh.features.load_state_dict(net.features.state_dict())
         net = fresh
     net.to(device)

@@ -52,7 +52,7 @@ def make_optimizer(net: AppearanceNet, base_lr: float, policy: LRPolicy = LR_POL
             named = list(layers.named_parameters())
             add([p for n, p in named if n.endswith("weight")], policy.backbone_weight, True)
             add([p for n, p in named if n.endswith("bias")], policy.backbone_bias, False)
-    add(list(net.side.parameters()), policy.side, True)
+    add([*net.side.parameters(), *net.side_scores.parameters()], policy.side, True)
     add(list(net.fuse.parameters()), policy.fuse, True)
     return torch.optim.SGD(groups, lr=base_lr, momentum=policy.momentum)
 
@@ -70,7 +70,9 @@ def train_step(
     x = to_input(image, device)
     y = torch.from_numpy(mask > 0).to(device=device, dtype=torch.float32)[None, None]
     optimizer.zero_grad(set_to_none=True)
-    loss = class_balanced_bce(net(x, frozen_stages=policy.frozen_stages), y)
+    fused, sides = net.forward_with_sides(x, frozen_stages=policy.frozen_stages)
+    # Deep supervision (OSVOS variant only) adds every stage's loss to the fused one, as OSVOS does.
+    loss = sum((class_balanced_bce(side, y) for side in sides), class_balanced_bce(fused, y))
     loss.backward()
     optimizer.step()
     return float(loss.detach())

@@ -81,11 +81,11 @@ def load_net(weights: str | Path | None = None) -> tuple[AppearanceNet, dict[str
     _verify_checksum(path)
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for truncated or foreign files
+    except Exception as exc:  # noqa: BLE001 - torch raises many types for truncated or foreign files
         raise WeightsError(f"cannot load weights {path}: {exc}") from None
     if isinstance(blob, dict) and blob.get("format") == PARENT_FORMAT:
         meta = blob.get("meta", {})
-        net = AppearanceNet(side_depth=int(meta.get("side_depth", 1)))
+        net = AppearanceNet(int(meta.get("side_depth", 1)), bool(meta.get("deep_supervision", False)))
         state, kind, strict = blob["state_dict"], "parent", True
     elif isinstance(blob, dict) and blob and all(k.startswith("features.") for k in blob):
         net, state, kind, meta, strict = AppearanceNet(), blob, "imagenet", {}, False
@@ -107,7 +107,7 @@ def save_parent(net: AppearanceNet, path: str | Path, meta: dict[str, Any]) -> s
     blob = {
         "format": PARENT_FORMAT,
         "state_dict": {k: v.detach().half().cpu() for k, v in net.state_dict().items()},
-        "meta": {**meta, "side_depth": net.side_depth},
+        "meta": {**meta, "side_depth": net.side_depth, "deep_supervision": net.deep_supervision},
     }
     tmp = path.with_name(path.name + ".tmp")
     torch.save(blob, tmp)

@@ -38,6 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     tp.add_argument("--lr", type=float, default=3e-3)
     tp.add_argument("--checkpoint-every", type=int, default=250)
     tp.add_argument("--side-depth", type=int, default=1, help="1: the paper's net; 16: the OSVOS variant")
+    tp.add_argument("--deep-supervision", action="store_true",
+                    help="a loss on every side output too (with --side-depth 16: the OSVOS variant)")
     tp.add_argument("--seed", type=int, default=0)
     tp.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     tp.add_argument("--device")
@@ -116,7 +118,7 @@ def _cmd_train_parent(args: argparse.Namespace, report: Callable, cancelled: Cal
     if args.threads:
         torch.set_num_threads(args.threads)
     config = ParentTrainConfig(iterations=args.iterations, learning_rate=args.lr, checkpoint_every=args.checkpoint_every,
-                               side_depth=args.side_depth, seed=args.seed)
+                               side_depth=args.side_depth, deep_supervision=args.deep_supervision, seed=args.seed)
     device = pick_device(args.device)
     for p in train_parent(args.davis_root, args.run_dir, args.init, config, device=str(device)):
         print(f"{time.strftime('%H:%M:%S')} iter {p.iteration}/{p.total} loss {p.loss:.4f} {p.images_per_s:.2f} img/s",

@@ -1,0 +1,122 @@
+"""Parent training curves: J on the DAVIS dev split vs training iterations and wall time.
+
+Compares parent-training runs (e.g. the paper's depth-1 net and the OSVOS-style depth-16 net
+with deep supervision). For every ``parent_iter{N}.pth`` in each run folder it scores the
+parent network itself (no one-shot fine-tuning, no detector) on every ``--frame-step``-th frame
+of the 480p dev clips (inference at 240 lines, as parent training saw), the standard measure of
+how far parent training has got; without fine-tuning frames are independent, so subsampling
+only thins the sample. Wall time is measured, not read from
+the training logs (those runs shared the CPU with other jobs): each architecture's seconds per
+training iteration are timed back to back on the same frames and threads, and the curve's time
+axis is iterations × that.
+
+    .venv/bin/python benchmarks/parent_curve.py runs/parent_d1 runs/parent_osvos16 [--threads 2]
+
+Writes benchmarks/results/parent_curve.json and parent_curve.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from plugin.evaluate import evaluate_sequence, summary
+from vos_core import VideoPredictor, get_preset, load_net
+from vos_core.augment import augment
+from vos_core.davis import DavisSequence, load_sequences
+from vos_core.frames import ImageFolder
+from vos_core.training import make_optimizer, train_step
+
+REPO = Path(__file__).resolve().parents[1]
+DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"
+# The parent alone: no fine-tuning, plain threshold, inference at the training height.
+PARENT_ONLY = get_preset("fast").with_overrides(finetune_iters=0, infer_height=240, detector="none",
+                                                postprocess="threshold")
+
+
+def checkpoints(run: Path) -> list[tuple[int, Path]]:
+    found = [(int(m.group(1)), p) for p in run.glob("parent_iter*.pth") if (m := re.fullmatch(r"parent_iter(\d+)\.pth", p.name))]
+    return sorted(found)
+
+
+def parent_j(weights: Path, frame_step: int) -> dict:
+    net, _ = load_net(weights)
+    predictor = VideoPredictor(net, PARENT_ONLY, "cpu")
+    reports = []
+    for seq in load_sequences(DAVIS, split="dev"):
+        thinned = DavisSequence(seq.name, ImageFolder(seq.frames.paths[::frame_step]), seq.masks[::frame_step])
+        reports.append(evaluate_sequence(predictor, thinned)[""])
+    s = summary(reports)
+    return {"J_mean": s["J_mean"], "F_mean": s["F_mean"]}
+
+
+def seconds_per_iteration(weights: Path, steps: int, warmup: int = 3) -> float:
+    """Time parent-training SGD steps of this architecture on augmented 240p training frames."""
+    net, _ = load_net(weights)
+    optimizer = make_optimizer(net, 1e-3)
+    pairs = [p for seq in load_sequences(DAVIS, split="train", resolution="240p")[:3] for p in seq.pairs()]
+    rng = np.random.default_rng(0)
+    batches = [augment(*pairs[rng.integers(len(pairs))], rng) for _ in range(warmup + steps)]
+    for image, mask in batches[:warmup]:
+        train_step(net, optimizer, image, mask, "cpu")
+    start = time.perf_counter()
+    for image, mask in batches[warmup:]:
+        train_step(net, optimizer, image, mask, "cpu")
+    return (time.perf_counter() - start) / steps
+
+
+def markdown(runs: list[dict]) -> str:
+    head = "| iterations | " + " | ".join(f"{r['name']} J | {r['name']} F | {r['name']} wall min" for r in runs) + " |"
+    lines = [head, "|" + "---|" * (1 + 3 * len(runs))]
+    iterations = sorted({p["iterations"] for r in runs for p in r["points"]})
+    for it in iterations:
+        cells = []
+        for r in runs:
+            p = next((p for p in r["points"] if p["iterations"] == it), None)
+            cells += [f"{100 * p['J_mean']:.1f}", f"{100 * p['F_mean']:.1f}", f"{p['wall_min']:.0f}"] if p else ["", "", ""]
+        lines.append(f"| {it} | " + " | ".join(cells) + " |")
+    speeds = "; ".join(f"{r['name']}: {r['s_per_iter']:.2f} s/iteration ({r['architecture']})" for r in runs)
+    return "\n".join(lines) + f"\n\nParent network alone on every {runs[0]['frame_step']}th frame of the 480p dev clips (no fine-tuning, inference at 240 lines). Timed on {runs[0]['threads']} CPU thread(s): {speeds}.\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("runs", nargs="+", help="parent-training run folders holding parent_iter{N}.pth")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--speed-steps", type=int, default=20)
+    parser.add_argument("--frame-step", type=int, default=4, help="score every N-th dev frame (default 4)")
+    parser.add_argument("--out", default=str(REPO / "benchmarks/results/parent_curve.json"))
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    results = []
+    for run in map(Path, args.runs):
+        points = checkpoints(run)
+        if not points:
+            raise SystemExit(f"no parent_iter*.pth in {run}")
+        final = points[-1][1]
+        meta = torch.load(final, map_location="cpu", weights_only=True)["meta"]
+        s_per_iter = seconds_per_iteration(final, args.speed_steps)
+        entry = {"name": run.name, "threads": args.threads, "frame_step": args.frame_step, "s_per_iter": s_per_iter,
+                 "architecture": f"side depth {meta['side_depth']}, "
+                                 + ("deep supervision" if meta.get("deep_supervision") else "fused loss only"),
+                 "points": []}
+        for iterations, path in points:
+            entry["points"].append({"iterations": iterations, "wall_min": iterations * s_per_iter / 60, **parent_j(path, args.frame_step)})
+            print(run.name, json.dumps(entry["points"][-1]), flush=True)
+        results.append(entry)
+    out = Path(args.out)
+    out.write_text(json.dumps({"runs": results}, indent=2))
+    table = markdown(results)
+    out.with_suffix(".md").write_text(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
