@@ -18,14 +18,16 @@ def _clock(seconds: float | None) -> str:
 class ProgressReporter:
     """Turns ``(kind, fields)`` events into output on ``stream`` (stderr by default).
 
-    mode ``bar``: a redrawn line for people; ``json``: one JSON object per line, the protocol
-    the Blender add-on reads; ``quiet``: errors only (printed by the CLI itself).
+    mode ``bar``: a redrawn line for people (on a non-terminal, such as a batch log, a plain
+    line every tenth of the way instead); ``json``: one JSON object per line, the protocol the
+    Blender add-on reads; ``quiet``: errors only (printed by the CLI itself).
     """
 
     def __init__(self, mode: str = "bar", stream: TextIO | None = None) -> None:
         self.mode = mode
         self.stream = stream or sys.stderr
         self._open_line = False
+        self._redraw = self.stream.isatty()
 
     def __call__(self, kind: str, fields: dict[str, Any]) -> None:
         if self.mode == "json":
@@ -46,12 +48,15 @@ class ProgressReporter:
             bar = "#" * filled + "-" * (width - filled)
             count = f"{done}/{total}" if total else f"{done}"
             rate = f"{fields['fps']:.2f} it/s" if fields["stage"] == "finetune" else f"{fields['fps']:.2f} fps"
-            text = f"\r{label:<12} [{bar}] {count} {rate} ETA {_clock(fields.get('eta_s'))}"
-            self.stream.write(text)
-            self.stream.flush()
-            self._open_line = True
-            if total and done >= total:
-                self._print("")
+            text = f"{label:<12} [{bar}] {count} {rate} ETA {_clock(fields.get('eta_s'))}"
+            if self._redraw:
+                self.stream.write("\r" + text)
+                self.stream.flush()
+                self._open_line = True
+                if total and done >= total:
+                    self._print("")
+            elif done == total or done % max(1, (total or 100) // 10) == 0:
+                self._print(text)
         elif kind == "clip":
             self._print(f"[{fields['clip']}/{fields['clips']}] {fields['input']}")
         elif kind == "error":
@@ -60,9 +65,7 @@ class ProgressReporter:
             self._print(f"wrote {fields['output']} ({fields['frames']} frames, {fields['seconds']:.1f} s)")
 
     def _print(self, text: str) -> None:
-        if self._open_line and text:
-            self.stream.write("\n")
-        self._open_line = False
+        self.finish()
         if text:
             print(text, file=self.stream, flush=True)
 
@@ -70,4 +73,5 @@ class ProgressReporter:
         """End an open progress line (before an error message, say)."""
         if self._open_line:
             self.stream.write("\n")
+            self.stream.flush()
             self._open_line = False
