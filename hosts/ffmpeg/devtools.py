@@ -51,19 +51,21 @@ def _run_evaluation(args: argparse.Namespace, report: Callable, cancelled: Calla
     from plugin.evaluate import evaluate, peak_rss_mb
     from plugin.pipeline import Cancelled
     from vos_core import get_preset
+    from vos_core.davis import split_names
 
     config = get_preset(args.preset).with_overrides(**settings_from(args))
     variant_configs = {k: config.with_overrides(**v) for k, v in variants.items()} if variants else None
     device = pick_device(args.device)
-    names = args.sequences.split(",") if args.sequences else None
+    names = args.sequences.split(",") if args.sequences else split_names(args.davis_root, args.split)
     per_variant: dict[str, list] = {}
     start = time.perf_counter()
     for done, reports in enumerate(evaluate(args.davis_root, config, names, args.split, args.resolution,
                                             args.weights, device, variant_configs), 1):
         for name, rep in reports.items():
             per_variant.setdefault(name, []).append(rep)
-        report("progress", {"stage": "evaluate", "done": done, "total": len(names) if names else None,
-                            "elapsed_s": time.perf_counter() - start, "eta_s": None, "fps": 0.0})
+        elapsed = time.perf_counter() - start
+        report("progress", {"stage": "evaluate", "done": done, "total": len(names), "elapsed_s": elapsed,
+                            "eta_s": elapsed / done * (len(names) - done), "fps": 0.0})
         if cancelled():
             raise Cancelled()
     meta = {"preset": args.preset, "config": config.to_dict(), "device": describe(device), "davis_root": args.davis_root,
