@@ -12,7 +12,8 @@ axis is iterations × that.
 
     .venv/bin/python benchmarks/parent_curve.py runs/parent_d1 runs/parent_osvos16 [--threads 2]
 
-Writes benchmarks/results/parent_curve.json and parent_curve.md.
+Writes benchmarks/results/parent_curve.json and parent_curve.md; checkpoint scores are kept in
+parent_curve_<run>_scores.json and reused (``--scores-only`` scores a run while it still trains).
 """
 
 from __future__ import annotations
@@ -86,32 +87,49 @@ def markdown(runs: list[dict]) -> str:
     return "\n".join(lines) + f"\n\nParent network alone on every {runs[0]['frame_step']}th frame of the 480p dev clips (no fine-tuning, inference at 240 lines). Timed on {runs[0]['threads']} CPU thread(s): {speeds}.\n"
 
 
+def score_run(run: Path, frame_step: int, cache: Path) -> list[dict]:
+    """J of every checkpoint in ``run``; scores already in ``cache`` (same frame step) are reused,
+    so a run still training can be scored as it goes."""
+    done = json.loads(cache.read_text()) if cache.is_file() else {}
+    if done.get("frame_step") != frame_step:
+        done = {"frame_step": frame_step, "points": {}}
+    for iterations, path in checkpoints(run):
+        if str(iterations) not in done["points"]:
+            done["points"][str(iterations)] = parent_j(path, frame_step)
+            print(run.name, iterations, json.dumps(done["points"][str(iterations)]), flush=True)
+            cache.write_text(json.dumps(done, indent=2))
+    return [{"iterations": int(k), **v} for k, v in sorted(done["points"].items(), key=lambda kv: int(kv[0]))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("runs", nargs="+", help="parent-training run folders holding parent_iter{N}.pth")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--speed-steps", type=int, default=20)
     parser.add_argument("--frame-step", type=int, default=4, help="score every N-th dev frame (default 4)")
+    parser.add_argument("--scores-only", action="store_true", help="score checkpoints, skip timing and the table")
     parser.add_argument("--out", default=str(REPO / "benchmarks/results/parent_curve.json"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    results = []
+    out = Path(args.out)
+    scored = {}
     for run in map(Path, args.runs):
-        points = checkpoints(run)
-        if not points:
+        if not checkpoints(run):
             raise SystemExit(f"no parent_iter*.pth in {run}")
-        final = points[-1][1]
+        scored[run] = score_run(run, args.frame_step, out.with_name(f"{out.stem}_{run.name}_scores.json"))
+    if args.scores_only:
+        return
+    results = []
+    for run, points in scored.items():  # timed back to back, under the same load
+        final = checkpoints(run)[-1][1]
         meta = torch.load(final, map_location="cpu", weights_only=True)["meta"]
         s_per_iter = seconds_per_iteration(final, args.speed_steps)
-        entry = {"name": run.name, "threads": args.threads, "frame_step": args.frame_step, "s_per_iter": s_per_iter,
-                 "architecture": f"side depth {meta['side_depth']}, "
-                                 + ("deep supervision" if meta.get("deep_supervision") else "fused loss only"),
-                 "points": []}
-        for iterations, path in points:
-            entry["points"].append({"iterations": iterations, "wall_min": iterations * s_per_iter / 60, **parent_j(path, args.frame_step)})
-            print(run.name, json.dumps(entry["points"][-1]), flush=True)
-        results.append(entry)
-    out = Path(args.out)
+        results.append({
+            "name": run.name, "threads": args.threads, "frame_step": args.frame_step, "s_per_iter": s_per_iter,
+            "architecture": f"side depth {meta['side_depth']}, "
+                            + ("deep supervision" if meta.get("deep_supervision") else "fused loss only"),
+            "points": [{**p, "wall_min": p["iterations"] * s_per_iter / 60} for p in points],
+        })
     out.write_text(json.dumps({"runs": results}, indent=2))
     table = markdown(results)
     out.with_suffix(".md").write_text(table)
