@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .formats import KINDS, UsageError
-from .options import add_model_options, settings_from
+from .options import add_model_options
 from .segment import ClipJob, EventSink, add_input_options, add_output_options, run_clip
 
 FLAGS = ("resize_mask", "refine_mask")
@@ -112,11 +112,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_batch(args: argparse.Namespace, report: EventSink, cancelled: Callable[[], bool]) -> int:
-    defaults = ClipJob(
-        input="", mask="", outputs=(), mask_frame=args.mask_frame, resize_mask=args.resize_mask,
-        refine_mask=args.refine_mask, fps=args.fps, background=args.background, preset=args.preset,
-        settings=settings_from(args), weights=args.weights, device=args.device,
-    )
+    defaults = ClipJob.from_args(args, input="", mask="", outputs=())
     jobs = [job_from_row(n, row, defaults) for n, row in enumerate(read_rows(args.jobs), 1)]
     statuses = run_batch(jobs, report, cancelled)
     if not args.quiet:

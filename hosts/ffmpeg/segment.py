@@ -43,6 +43,15 @@ class ClipJob:
     weights: str | None = None
     device: str | None = None
 
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, **fields: Any) -> ClipJob:
+        """The job the shared command-line options describe; ``fields`` sets the rest."""
+        return cls(
+            mask_frame=args.mask_frame, resize_mask=args.resize_mask, refine_mask=args.refine_mask, fps=args.fps,
+            background=args.background, preset=args.preset, settings=settings_from(args), weights=args.weights,
+            device=args.device, **fields,
+        )
+
 
 def load_mask(path: str, frame_shape: tuple[int, ...], resize: bool) -> np.ndarray:
     """The editor's mask as H×W uint8 0/255 at the frame's size, or InputError saying what is wrong."""
@@ -149,11 +158,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_segment(args: argparse.Namespace, report: EventSink, cancelled: Callable[[], bool]) -> int:
-    job = ClipJob(
-        input=args.input, mask=args.mask, outputs=tuple((k, path) for k in KINDS for path in getattr(args, k)),
-        mask_frame=args.mask_frame, resize_mask=args.resize_mask, refine_mask=args.refine_mask, fps=args.fps,
-        background=args.background, preset=args.preset, settings=settings_from(args), weights=args.weights,
-        device=args.device,
-    )
+    outputs = tuple((k, path) for k in KINDS for path in getattr(args, k))
+    job = ClipJob.from_args(args, input=args.input, mask=args.mask, outputs=outputs)
     run_clip(job, report, cancelled)
     return 0

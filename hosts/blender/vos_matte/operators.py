@@ -95,16 +95,18 @@ class VOSMATTE_OT_cancel(bpy.types.Operator):
 
 
 class _MatteOperator:
-    """Shared poll/lookup for operators acting on the target strip's matte."""
+    """Shared strip lookup for operators acting on the target strip's matte: ``execute`` finds the
+    strip (reporting why not) and hands it to the subclass's ``apply``."""
 
     strip: bpy.props.StringProperty(name="Strip", description="Empty = the active strip")
 
-    def target(self, context: bpy.types.Context) -> bpy.types.Strip | None:
+    def execute(self, context: bpy.types.Context) -> set[str]:
         try:
-            return target_strip(context.scene, self.strip)
+            strip = target_strip(context.scene, self.strip)
         except ClipError as exc:
             self.report({"ERROR"}, str(exc))
-            return None
+            return {"CANCELLED"}
+        return self.apply(context, strip)
 
 
 class VOSMATTE_OT_invert(_MatteOperator, bpy.types.Operator):
@@ -114,10 +116,7 @@ class VOSMATTE_OT_invert(_MatteOperator, bpy.types.Operator):
     bl_label = "Invert Matte"
     bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012 - Blender reads bl_options as a set
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        strip = self.target(context)
-        if strip is None:
-            return {"CANCELLED"}
+    def apply(self, context: bpy.types.Context, strip: bpy.types.Strip) -> set[str]:
         try:
             set_inverted(context.scene, strip, not is_inverted(context.scene, strip))
         except LookupError as exc:
@@ -133,10 +132,7 @@ class VOSMATTE_OT_remove(_MatteOperator, bpy.types.Operator):
     bl_label = "Remove Matte"
     bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012 - Blender reads bl_options as a set
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        strip = self.target(context)
-        if strip is None:
-            return {"CANCELLED"}
+    def apply(self, context: bpy.types.Context, strip: bpy.types.Strip) -> set[str]:
         if not remove_matte(context.scene, strip):
             self.report({"INFO"}, f"{strip.name} has no matte.")
         return {"FINISHED"}
