@@ -58,9 +58,8 @@ def parent_j(weights: Path, frame_step: int) -> dict:
     return {"J_mean": s["J_mean"], "F_mean": s["F_mean"]}
 
 
-def seconds_per_iteration(weights: Path, steps: int, warmup: int = 3) -> float:
-    """Time parent-training SGD steps of this architecture on augmented 240p training frames."""
-    net, _ = load_net(weights)
+def seconds_per_iteration(net: torch.nn.Module, steps: int, warmup: int = 3) -> float:
+    """Time parent-training SGD steps of ``net`` on augmented 240p training frames."""
     optimizer = make_optimizer(net, 1e-3)
     pairs = [p for seq in load_sequences(DAVIS, split="train", resolution="240p")[:3] for p in seq.pairs()]
     rng = np.random.default_rng(0)
@@ -121,9 +120,9 @@ def main() -> None:
         return
     results = []
     for run, points in scored.items():  # timed back to back, under the same load
-        final = checkpoints(run)[-1][1]
-        meta = torch.load(final, map_location="cpu", weights_only=True)["meta"]
-        s_per_iter = seconds_per_iteration(final, args.speed_steps)
+        net, info = load_net(checkpoints(run)[-1][1])
+        meta = info["meta"]
+        s_per_iter = seconds_per_iteration(net, args.speed_steps)
         results.append({
             "name": run.name, "threads": args.threads, "frame_step": args.frame_step, "s_per_iter": s_per_iter,
             "architecture": f"side depth {meta['side_depth']}, "
