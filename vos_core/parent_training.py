@@ -18,6 +18,7 @@ import torch
 from .appearance import AppearanceNet
 from .augment import augment
 from .davis import load_sequences
+from .errors import WeightsError
 from .training import LR_POLICY, make_optimizer, train_step
 from .weights import load_net, save_parent
 
@@ -84,7 +85,12 @@ def train_parent(
     start, rng = 0, np.random.default_rng(config.seed)
     resume = run_dir / "last.pt"
     if resume.exists():
-        state = torch.load(resume, map_location=device, weights_only=False)
+        try:  # tensors, numbers and strings only: a planted pickle must not run code
+            state = torch.load(resume, map_location=device, weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - torch raises many types for truncated or foreign files
+            # torch's own message suggests weights_only=False: not advice to pass on.
+            raise WeightsError(f"cannot resume from {resume}: it is damaged or not a train-parent resume file "
+                               f"({type(exc).__name__}). Remove it to start afresh.") from None
         net.load_state_dict(state["net"])
         optimizer.load_state_dict(state["optimizer"])
         start, rng.bit_generator.state = state["iteration"], state["rng"]

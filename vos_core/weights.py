@@ -27,12 +27,21 @@ BUNDLED_DIR = Path(__file__).with_name("weights")
 
 def search_dirs(weights: str | Path | None = None) -> list[Path]:
     """Folders to look in: the given folder (or a given file's folder), else ``$VOS_WEIGHTS_DIR``;
-    then the folder bundled with the package."""
+    then the folder bundled with the package.
+
+    An explicit path that does not exist is an error: a typo must not fall back to other weights.
+    """
     if weights is not None:
         given = Path(weights)
+        if not given.exists():
+            raise WeightsError(f"weights not found: {weights} (no such file or folder)")
         first = [given if given.is_dir() else given.parent]
+    elif os.environ.get(WEIGHTS_ENV):
+        first = [Path(os.environ[WEIGHTS_ENV])]
+        if not first[0].is_dir():
+            raise WeightsError(f"{WEIGHTS_ENV}={first[0]} is not a folder")
     else:
-        first = [Path(os.environ[WEIGHTS_ENV])] if os.environ.get(WEIGHTS_ENV) else []
+        first = []
     return [*first, BUNDLED_DIR]
 
 
@@ -102,16 +111,24 @@ def load_net(weights: str | Path | None = None) -> tuple[AppearanceNet, dict[str
 
 
 def save_parent(net: AppearanceNet, path: str | Path, meta: dict[str, Any]) -> str:
-    """Save ``net`` as a float16 parent checkpoint with a ``.sha256`` sidecar; return the digest."""
+    """Save ``net`` as a float16 parent checkpoint with a ``.sha256`` sidecar; return the digest.
+
+    Both files are written under temporary names and renamed into place. The old sidecar goes
+    first and the new one comes last, so an interruption at any point leaves either a complete
+    pair or weights with no sidecar (loaded unverified), never a good file marked corrupt.
+    """
     path = Path(path)
+    sidecar = path.with_name(path.name + ".sha256")
     blob = {
         "format": PARENT_FORMAT,
         "state_dict": {k: v.detach().half().cpu() for k, v in net.state_dict().items()},
         "meta": {**meta, "side_depth": net.side_depth, "deep_supervision": net.deep_supervision},
     }
-    tmp = path.with_name(path.name + ".tmp")
+    tmp, tmp_sidecar = path.with_name(path.name + ".tmp"), sidecar.with_name(sidecar.name + ".tmp")
     torch.save(blob, tmp)
+    digest = sha256_of(tmp)
+    tmp_sidecar.write_text(f"{digest}  {path.name}\n")
+    sidecar.unlink(missing_ok=True)
     tmp.replace(path)
-    digest = sha256_of(path)
-    path.with_name(path.name + ".sha256").write_text(f"{digest}  {path.name}\n")
+    tmp_sidecar.replace(sidecar)
     return digest
