@@ -11,6 +11,43 @@ import numpy as np
 
 from vos_core import VosError, write_mask
 
+from .cancel import deferred
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def move_into_place(partial: Path, target: Path) -> Path:
+    """Rename the finished file or folder ``partial`` to ``target``, replacing an older result.
+
+    A folder cannot be renamed over another, so an older one is moved aside to ``.NAME.old``
+    first and deleted after. A ``.NAME.old`` left by an interrupted commit is stale either way
+    (the result now being committed supersedes it) and is deleted first; if it cannot be, the
+    error names it. A signal arriving meanwhile takes effect once the renames are done.
+    """
+    old = target.with_name(f".{target.name}.old")
+    with deferred():
+        if old.exists() or old.is_symlink():
+            try:
+                _remove(old)
+            except OSError as exc:
+                raise VosError(f"{old} is left over from an interrupted run and cannot be removed "
+                               f"({exc.strerror}): delete it, then run again") from None
+        try:
+            if partial.is_dir() and target.exists():
+                target.replace(old)
+                partial.replace(target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                partial.replace(target)
+        except OSError as exc:
+            raise VosError(f"cannot move the finished output to {target}: {exc.strerror}") from None
+    return target
+
 
 class PngSequenceWriter:
     """Writes ``00000.png``, ``00001.png``... (8-bit grey) into ``folder``.
@@ -39,12 +76,7 @@ class PngSequenceWriter:
         self.count += 1
 
     def commit(self) -> Path:
-        old = self.folder.with_name(f".{self.folder.name}.old")
-        if self.folder.exists():
-            self.folder.replace(old)
-        self.partial.replace(self.folder)
-        shutil.rmtree(old, ignore_errors=True)
-        return self.folder
+        return move_into_place(self.partial, self.folder)
 
     def abort(self) -> None:
         shutil.rmtree(self.partial, ignore_errors=True)

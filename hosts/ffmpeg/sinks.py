@@ -17,6 +17,7 @@ from typing import Self
 import ffmpeg
 import numpy as np
 
+from plugin.outputs import move_into_place
 from vos_core import VosError
 
 from .formats import OutputFormat, UsageError
@@ -109,17 +110,7 @@ class FfmpegSink:
         if self._proc.wait() != 0:
             raise VosError(f"ffmpeg failed writing {self.path}: {self._proc.error_text()}")
         self._proc.close()
-        try:
-            if self.fmt.is_sequence and self.path.exists():
-                old = self.path.with_name(f".{self.path.name}.old")
-                self.path.replace(old)
-                self.partial.replace(self.path)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                self.partial.replace(self.path)
-        except OSError as exc:
-            raise VosError(f"cannot move the finished output to {self.path}: {exc.strerror}") from None
-        return self.path
+        return move_into_place(self.partial, self.path)
 
     def abort(self) -> None:
         """Stop ffmpeg and delete what it wrote; an older result at ``path`` is left untouched."""
