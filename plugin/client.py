@@ -17,6 +17,8 @@ from typing import Any
 
 from .events import parse
 
+CANCEL_GRACE_S = 5.0  # how long cancel() lets a worker clean up before killing it
+
 
 class WorkerProcess:
     """A running ``python -m plugin.worker JOB.json`` in its own process group."""
@@ -71,10 +73,29 @@ class WorkerProcess:
             reader.join(timeout=5)
         return code
 
-    def cancel(self) -> None:
-        """Ask the worker to stop (SIGTERM to its process group); it cleans up and exits 143."""
+    def cancel(self, grace_s: float = CANCEL_GRACE_S) -> None:
+        """Ask the worker to stop; returns at once (a UI thread must not wait).
+
+        SIGTERM goes to its process group: it removes partial output and exits 143, normally
+        within a second in any phase. If it is still running ``grace_s`` seconds later, it is
+        killed (SIGKILL), so a hung worker cannot keep the host waiting forever.
+        """
         if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
+            self._signal(signal.SIGTERM)
+            timer = threading.Timer(grace_s, self.kill)
+            timer.daemon = True
+            timer.start()
+
+    def kill(self) -> None:
+        """End the worker and anything it started now (SIGKILL to its process group)."""
+        if self.proc.poll() is None:
+            self._signal(signal.SIGKILL)
+
+    def _signal(self, sig: int) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:  # it ended meanwhile
+            pass
 
 
 def run_blocking(python: str, job_path: str, env: dict[str, str] | None = None, cwd: str | None = None) -> tuple[int, Sequence[dict[str, Any]]]:

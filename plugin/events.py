@@ -5,13 +5,15 @@ One JSON object per line, with ``"event"`` naming its kind:
 - ``progress``:  stage ("finetune" or "segment"), done, total, elapsed_s, eta_s, fps
 - ``clip``:      (batch runs) clip, clips, input — the next clip starts
 - ``done``:      output (or outputs, one per file written), frames, seconds
-- ``error``:     message (for the user), kind, and input in batch runs
+- ``error``:     message (one sentence for the user), kind (the error class, ``internal`` for a
+                 bug: see :func:`error_fields`), and input in batch runs
 - ``cancelled``: (no fields)
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -49,3 +51,19 @@ def parse(text: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return obj if isinstance(obj, dict) and "event" in obj else None
+
+
+def error_fields(exc: BaseException) -> dict[str, str]:
+    """``{"message", "kind"}`` of the ``error`` event for an exception that ended a job.
+
+    A VosError's message is the whole story; anything else is a missing package or a bug,
+    said in one sentence (hosts keep tracebacks out of the user's sight).
+    """
+    errors = sys.modules.get("vos_core.errors")  # loaded by whatever raised a VosError; absent in Blender
+    if errors is not None and isinstance(exc, errors.VosError):
+        return {"message": str(exc), "kind": type(exc).__name__}
+    text = " ".join(str(exc).split())
+    if isinstance(exc, ImportError):
+        return {"message": f"a required package is missing or broken ({text}); reinstall vos-matte",
+                "kind": "ImportError"}
+    return {"message": f"internal error ({type(exc).__name__}: {text}); please report it", "kind": "internal"}

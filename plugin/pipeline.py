@@ -13,6 +13,7 @@ from vos_core import SegmentConfig, VideoPredictor, VosError, load_net, open_fra
 from vos_core.detection import load_detector
 from vos_core.masks import resize_mask
 
+from .cancel import Cancelled
 from .device import describe, pick_device
 from .events import Progress
 from .jobs import SegmentJob
@@ -20,10 +21,6 @@ from .outputs import PngSequenceWriter
 from .refine import grabcut_refine
 
 EventSink = Callable[[str, dict], None]
-
-
-class Cancelled(Exception):
-    """The host asked the job to stop; raised between fine-tuning steps or frames."""
 
 
 def _never() -> bool:

@@ -1,21 +1,18 @@
 """``python -m plugin.worker JOB.json``: run one job, speaking JSON lines on stdout.
 
-Exit status: 0 done, 1 failed (an ``error`` event says why), 130/143 cancelled by
-SIGINT/SIGTERM (checked between fine-tuning steps and frames; no partial output is left).
+Exit status: 0 done; 1 failed (an ``error`` event says why in one sentence; kind ``internal``
+for a bug, with its traceback in the event); 130/143 cancelled by SIGINT/SIGTERM, which stop
+it at once in any phase, leaving no partial output (see plugin.cancel; a second signal kills).
 """
 
 from __future__ import annotations
 
-import signal
 import sys
 import traceback
 from typing import Any
 
-from vos_core import VosError
-
-from .events import line
-from .jobs import SegmentJob
-from .pipeline import Cancelled, run_job
+from . import cancel
+from .events import error_fields, line
 
 
 def _emit(kind: str, fields: dict[str, Any] | None = None) -> None:
@@ -27,19 +24,20 @@ def main(argv: list[str] | None = None) -> int:
     if len(argv) != 1:
         print("usage: python -m plugin.worker JOB.json", file=sys.stderr)
         return 2
-    stop_signal: list[int] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda signum, frame: stop_signal.append(signum))
+    cancelled = cancel.install()  # before importing the core: loading torch takes seconds
     try:
-        run_job(SegmentJob.load(argv[0]), _emit, cancelled=lambda: bool(stop_signal))
-    except Cancelled:
+        from .jobs import SegmentJob
+        from .pipeline import run_job
+
+        run_job(SegmentJob.load(argv[0]), _emit, cancelled=cancelled)
+    except cancel.Cancelled:
         _emit("cancelled")
-        return 128 + stop_signal[0]
-    except VosError as exc:
-        _emit("error", {"message": str(exc), "kind": type(exc).__name__})
-        return 1
-    except Exception as exc:  # noqa: BLE001 - a bug: still tell the host, with the traceback for the report
-        _emit("error", {"message": f"internal error: {exc}", "kind": "internal", "traceback": traceback.format_exc()})
+        return cancel.exit_status()
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one event the host can show
+        fields = error_fields(exc)
+        if fields["kind"] == "internal":
+            fields["traceback"] = traceback.format_exc()
+        _emit("error", fields)
         return 1
     return 0
 

@@ -44,6 +44,8 @@ class ImageFolder:
         return len(self.paths)
 
     def __getitem__(self, index: int) -> np.ndarray:
+        if not 0 <= index < len(self.paths):
+            raise InputError(f"{self.paths[0].parent} has {len(self.paths)} frames; there is no frame {index}")
         return read_image(self.paths[index])
 
     def __iter__(self) -> Iterator[np.ndarray]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from .formats import KINDS, UsageError
 from .options import add_model_options
-from .segment import ClipJob, EventSink, add_input_options, add_output_options, run_clip
+from .segment import ClipJob, EventSink, add_input_options, add_output_options, failure_fields, run_clip
 
 FLAGS = ("resize_mask", "refine_mask")
 FIELDS = {"input", "mask", "output", *KINDS, "mask_frame", *FLAGS, "fps", "background", "preset", "iters"}
@@ -87,16 +87,15 @@ def _as_bool(value: Any) -> bool:
 
 def run_batch(jobs: list[ClipJob], report: EventSink, cancelled: Callable[[], bool]) -> list[ClipStatus]:
     """Run every job, continuing past failures; Cancelled propagates and ends the run."""
-    from vos_core import VosError
-
     statuses = []
     for n, job in enumerate(jobs, 1):
         report("clip", {"clip": n, "clips": len(jobs), "input": job.input})
         try:
             done = run_clip(job, report, cancelled)
-        except (VosError, UsageError) as exc:
-            report("error", {"message": str(exc), "kind": type(exc).__name__, "input": job.input})
-            statuses.append(ClipStatus(job.input, False, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - one clip's failure, even a bug, must not stop the others
+            fields = failure_fields(exc)
+            report("error", {**fields, "input": job.input})
+            statuses.append(ClipStatus(job.input, False, fields["message"]))
         else:
             statuses.append(ClipStatus(job.input, True, ", ".join(done["outputs"]), done["frames"], done["seconds"]))
     return statuses

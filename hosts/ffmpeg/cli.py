@@ -3,14 +3,19 @@
 Sub-commands: ``segment`` (one clip), ``pipe`` (a filter between two ffmpeg processes),
 ``batch`` (many clips), ``info`` (probe an input), and the developer tools ``eval``, ``ablation``, ``train-parent``.
 Heavy libraries are imported inside the commands so ``--help`` is instant.
-Exit status: 0 ok, 1 failed, 2 usage, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+Exit status: 0 ok; 1 failed (one line on stderr says why; an unexpected internal error also
+gives 1 and says so); 2 usage; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). The first
+signal stops at once in any phase and removes partial outputs; a second one ends the process.
+Under ``--progress json`` every failure is also an ``error`` event (kind ``internal`` for a bug;
+``VOS_DEBUG=1`` then prints its traceback too).
 """
 
 from __future__ import annotations
 
 import argparse
-import signal
+import os
 import sys
+import traceback
 
 from hosts.ffmpeg import batch, devtools, info, pipe, segment
 
@@ -30,29 +35,28 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from hosts.ffmpeg.progress import ProgressReporter
+    from hosts.ffmpeg.segment import failure_fields
+    from plugin import cancel
 
     report = ProgressReporter("quiet" if args.quiet else args.progress)
-    stop: list[int] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda signum, frame: stop.append(signum))
-    from hosts.ffmpeg.formats import UsageError
-    from plugin.pipeline import Cancelled
-    from vos_core import VosError
-
+    cancelled = cancel.install()  # before the heavy imports: loading torch can take seconds too
     try:
-        return args.run(args, report, lambda: bool(stop))
-    except Cancelled:
+        return args.run(args, report, cancelled)
+    except cancel.Cancelled:
         report.finish()
         if report.mode == "json":
             report("cancelled", {})
         print("vos-matte: cancelled; no partial output was left", file=sys.stderr)
-        return 128 + stop[0]
-    except (VosError, UsageError) as exc:
+        return cancel.exit_status()
+    except Exception as exc:  # noqa: BLE001 - every failure ends as one sentence, never a traceback
+        fields = failure_fields(exc)
         report.finish()
         if report.mode == "json":  # the bar's error line would repeat the message below
-            report("error", {"message": str(exc), "kind": type(exc).__name__})
-        print(f"vos-matte: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
+            report("error", fields)
+        print(f"vos-matte: error: {fields['message']}", file=sys.stderr)
+        if fields["kind"] == "internal" and os.environ.get("VOS_DEBUG"):
+            traceback.print_exc()
+        return EXIT_USAGE if fields["kind"] == "UsageError" else EXIT_FAILED
 
 
 if __name__ == "__main__":

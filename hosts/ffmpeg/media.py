@@ -98,7 +98,8 @@ def probe(media: MediaInput) -> VideoInfo:
                 frames += 1
                 durations[int(text.split(",")[3])] += 1
         rc, log = proc.wait(), proc.log_text()
-    finally:
+    finally:  # on cancel too: an ffmpeg stuck on a slow or hung input must not outlive us
+        proc.kill()
         proc.close()
     if rc != 0:
         raise InputError(_describe_failure(media.path, log))
@@ -162,14 +163,19 @@ def decode(media: MediaInput, info: VideoInfo) -> Iterator[np.ndarray]:
 
 
 def read_frame(media: MediaInput, info: VideoInfo, index: int) -> np.ndarray:
-    """Frame ``index`` (decodes the frames before it; annotated frames are usually early)."""
+    """Frame ``index``: ffmpeg decodes up to it and sends only that one (its ``select`` counts
+    decoded frames, as :func:`decode` does)."""
     if not 0 <= index < info.frames:
         raise InputError(f"{media.path} has {info.frames} frames; there is no frame {index} to hold the mask")
-    frames = decode(media, info)
+    picked = media.node()["v:0"].filter("select", f"eq(n,{index})")
+    graph = picked.output("pipe:", f="rawvideo", pix_fmt="rgb24", fps_mode="passthrough", **{"frames:v": "1"})
+    proc = FfmpegProcess(argv(graph), stdout=subprocess.PIPE)
     try:
-        for i, frame in enumerate(frames):
-            if i == index:
-                return frame
+        data = proc.proc.stdout.read(info.width * info.height * 3)
+        error = proc.error_text() if proc.wait() else ""
     finally:
-        frames.close()
-    raise InputError(f"{media.path} has no frame {index}")
+        proc.kill()
+        proc.close()
+    if error or len(data) < info.width * info.height * 3:
+        raise InputError(f"{media.path} has no frame {index}" + (f" ({error})" if error else ""))
+    return np.frombuffer(data, np.uint8).reshape(info.height, info.width, 3).copy()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,13 @@ class ClipJob:
         )
 
 
+def failure_fields(exc: Exception) -> dict[str, str]:
+    """The ``error`` event's ``{"message", "kind"}`` for any exception that ended a clip or command."""
+    from plugin.events import error_fields
+
+    return {"message": str(exc), "kind": "UsageError"} if isinstance(exc, UsageError) else error_fields(exc)
+
+
 def load_mask(path: str, frame_shape: tuple[int, ...], resize: bool) -> np.ndarray:
     """The editor's mask as H×W uint8 0/255 at the frame's size, or InputError saying what is wrong."""
     from vos_core import InputError, read_mask, validate_mask
@@ -91,21 +98,27 @@ def start_segmenting(
 def run_clip(job: ClipJob, report: EventSink, cancelled: Callable[[], bool]) -> dict[str, Any]:
     """Run ``job`` end to end; returns the ``done`` event's fields. Raises VosError or Cancelled.
 
-    Everything cheap is checked before the network is loaded: output formats, input, mask, paths.
+    Everything cheap is checked before the network is loaded: output formats and whether their
+    encoders take the input's frame size, weights, input, mask, paths. If some outputs then fail
+    to finish, the others are still kept and the error names both.
     """
     from plugin.refine import grabcut_refine
     from vos_core import VosError, get_preset
+    from vos_core.weights import resolve_weights
 
     from .formats import resolve
     from .media import decode, open_input, probe, read_frame
-    from .sinks import FfmpegSink
+    from .sinks import FfmpegSink, check_encodable
 
     if not job.outputs:
         raise UsageError("no output given: use -o/--matte, --alpha or --composite")
     formats = [(resolve(kind, path), path) for kind, path in job.outputs]
     config = get_preset(job.preset).with_overrides(**job.settings)
+    resolve_weights(job.weights)
     media = open_input(job.input, job.fps)
     info = probe(media)
+    for fmt, path in formats:
+        check_encodable(fmt, path, info)
     annotated = read_frame(media, info, job.mask_frame)
     mask = load_mask(job.mask, annotated.shape, job.resize_mask)
     if job.refine_mask:
@@ -113,8 +126,9 @@ def run_clip(job: ClipJob, report: EventSink, cancelled: Callable[[], bool]) -> 
     start = time.perf_counter()
     with ExitStack() as stack:
         sinks = [stack.enter_context(FfmpegSink(fmt, path, media, info, job.background)) for fmt, path in formats]
+        frames = stack.enter_context(closing(decode(media, info)))  # stops the decoder on cancel or error
         stream = start_segmenting(
-            decode(media, info), annotated, mask, config, mask_frame=job.mask_frame, total=info.frames,
+            frames, annotated, mask, config, mask_frame=job.mask_frame, total=info.frames,
             preset=job.preset, weights=job.weights, device=job.device, report=report, cancelled=cancelled,
         )
         for _, matte in stream:
@@ -122,7 +136,17 @@ def run_clip(job: ClipJob, report: EventSink, cancelled: Callable[[], bool]) -> 
                 sink.write(matte)
         if sinks[0].count != info.frames:
             raise VosError(f"{job.input}: decoded {sinks[0].count} frames, expected {info.frames}")
-    paths = [path for _, path in job.outputs]
+        failures = []
+        for sink in sinks:
+            try:
+                sink.commit()
+            except VosError as exc:
+                sink.abort()
+                failures.append(str(exc))
+    paths = [path for (_, path), sink in zip(formats, sinks) if sink.committed]
+    if failures:
+        kept = f"; kept {', '.join(paths)}" if paths else ""
+        raise VosError(f"{'; '.join(failures)}{kept}")
     done = {"output": paths[0], "outputs": paths, "frames": info.frames, "seconds": time.perf_counter() - start}
     report("done", done)
     return done

@@ -7,6 +7,7 @@ through). Output goes to a hidden temporary name and is renamed into place only 
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from fractions import Fraction
@@ -20,7 +21,7 @@ import numpy as np
 from plugin.outputs import move_into_place
 from vos_core import VosError
 
-from .formats import OutputFormat, UsageError
+from .formats import OutputFormat, UsageError, choices
 from .media import MediaInput, VideoInfo
 from .tool import FfmpegProcess, argv
 
@@ -68,6 +69,24 @@ def build_graph(
     return ffmpeg.output(*streams, target, **options)
 
 
+def check_encodable(fmt: OutputFormat, path: str, info: VideoInfo) -> None:
+    """UsageError now, before any segmenting, if ``fmt``'s encoder refuses frames of the input's size.
+
+    One frame of a solid colour goes through the same encoder settings (tens of milliseconds);
+    H.264 4:2:0, for one, needs an even width and height.
+    """
+    colour = ffmpeg.input(f"color=c=black:s={info.size}:r={_rate(info.rate)}", f="lavfi")
+    trial = subprocess.run(argv(colour.output("-", f="null", frames=1, **fmt.video)), capture_output=True, check=False)
+    if trial.returncode:
+        said = next((ln.strip() for ln in trial.stderr.decode(errors="replace").splitlines() if ln.strip()), "")
+        said = re.sub(r"^\[\S+ @ 0x[0-9a-f]+\] ", "", said)  # "[libx264 @ 0x55...] "
+        odd = ", which needs an even width and height" if info.width % 2 or info.height % 2 else ""
+        raise UsageError(
+            f"--{fmt.kind} {path}: {fmt.label} cannot encode this {info.width}×{info.height} video{odd} "
+            f"(ffmpeg: {said}); use another suffix: {choices(fmt.kind)}"
+        )
+
+
 class FfmpegSink:
     """Writes one output; use as a context manager (commit on a clean exit, abort on an exception)."""
 
@@ -79,6 +98,7 @@ class FfmpegSink:
         self.count = 0
         self._graph = build_graph(fmt, str(self._target()), media, info, background)
         self._proc: FfmpegProcess | None = None
+        self.committed = False
 
     def _target(self) -> Path:
         return self.partial / "%05d.png" if self.fmt.is_sequence else self.partial
@@ -93,7 +113,11 @@ class FfmpegSink:
                 self.partial.touch()
         except OSError as exc:
             raise VosError(f"cannot write {self.path}: {exc.strerror}") from None
-        self._proc = FfmpegProcess(argv(self._graph), stdin=subprocess.PIPE)
+        try:
+            self._proc = FfmpegProcess(argv(self._graph), stdin=subprocess.PIPE)
+        except BaseException:
+            self._remove_partial()  # __exit__ does not run when __enter__ fails
+            raise
         return self
 
     def write(self, matte: np.ndarray) -> None:
@@ -110,7 +134,9 @@ class FfmpegSink:
         if self._proc.wait() != 0:
             raise VosError(f"ffmpeg failed writing {self.path}: {self._proc.error_text()}")
         self._proc.close()
-        return move_into_place(self.partial, self.path)
+        move_into_place(self.partial, self.path)
+        self.committed = True
+        return self.path
 
     def abort(self) -> None:
         """Stop ffmpeg and delete what it wrote; an older result at ``path`` is left untouched."""
@@ -126,6 +152,8 @@ class FfmpegSink:
             self.partial.unlink(missing_ok=True)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self.committed:
+            return
         if exc_type is None:
             try:
                 self.commit()
