@@ -99,6 +99,7 @@ class FfmpegSink:
         self._graph = build_graph(fmt, str(self._target()), media, info, background)
         self._proc: FfmpegProcess | None = None
         self.committed = False
+        self._closed = False  # committed or aborted: nothing left for __exit__ to do
 
     def _target(self) -> Path:
         return self.partial / "%05d.png" if self.fmt.is_sequence else self.partial
@@ -135,7 +136,7 @@ class FfmpegSink:
             raise VosError(f"ffmpeg failed writing {self.path}: {self._proc.error_text()}")
         self._proc.close()
         move_into_place(self.partial, self.path)
-        self.committed = True
+        self.committed = self._closed = True
         return self.path
 
     def abort(self) -> None:
@@ -144,6 +145,7 @@ class FfmpegSink:
             self._proc.kill()
             self._proc.close()
         self._remove_partial()
+        self._closed = True
 
     def _remove_partial(self) -> None:
         if self.partial.is_dir():
@@ -152,7 +154,7 @@ class FfmpegSink:
             self.partial.unlink(missing_ok=True)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if self.committed:
+        if self._closed:
             return
         if exc_type is None:
             try:

@@ -73,7 +73,10 @@ class FfmpegProcess:
     def wait(self) -> int:
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream:
-                stream.close()
+                try:
+                    stream.close()
+                except BrokenPipeError:  # it exited with input unread: its status and log say why
+                    pass
         return self.proc.wait()
 
     def kill(self) -> None:

@@ -1,0 +1,158 @@
+"""How the ffmpeg host fails: early, in one sentence, keeping what it could finish, leaving no temp files.
+
+No fine-tuning here (``--iters 0``): the clips are tiny test patterns and DAVIS frames.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+import hosts.ffmpeg.segment as segment_module
+from hosts.ffmpeg.cli import main
+from hosts.ffmpeg.segment import ClipJob, run_clip
+from hosts.ffmpeg.sinks import FfmpegSink
+from hosts.ffmpeg.tool import find_ffmpeg
+from plugin.client import run_blocking
+from vos_core import VosError, read_image, read_mask
+from vos_core.masks import resize_mask
+
+FAST = ["--iters", "0", "--infer-height", "64", "--detector", "none"]
+
+
+def make_clip(path, width: int, height: int, frames: int = 6) -> None:
+    made = subprocess.run([find_ffmpeg(), "-v", "error", "-f", "lavfi", "-i", f"testsrc=s={width}x{height}:r=25",
+                           "-frames:v", str(frames), "-c:v", "ffv1", str(path)], capture_output=True, check=False)
+    assert made.returncode == 0, made.stderr
+
+
+def make_mask(path, width: int, height: int) -> None:
+    drawn = np.zeros((height, width), np.uint8)
+    drawn[height // 4: height // 2, width // 4: width // 2] = 255
+    cv2.imwrite(str(path), drawn)
+
+
+def vos(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hosts.ffmpeg.cli", *args], capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def restore_signals():
+    """main() installs its own SIGINT/SIGTERM handlers; give pytest its own back."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def test_an_output_the_encoder_refuses_is_reported_before_segmenting(tmp_path):
+    """853×479 to H.264 4:2:0 (even sizes only): refused up front, nothing written, no model loaded."""
+    clip, mask, out = tmp_path / "odd.mkv", tmp_path / "mask.png", tmp_path / "out"
+    make_clip(clip, 853, 479)
+    make_mask(mask, 853, 479)
+    run = vos("--progress", "json", "segment", str(clip), "--mask", str(mask), "-o", str(out / "matte.mkv"),
+              "--alpha", str(out / "alpha.mov"), "--composite", str(out / "over.mp4"), *FAST)
+    assert run.returncode == 2, run.stderr
+    events = [json.loads(line) for line in run.stderr.splitlines() if line.startswith("{")]
+    assert [e["event"] for e in events] == ["error"]  # no "started": the network was never loaded
+    assert "over.mp4" in events[0]["message"] and "needs an even width and height" in events[0]["message"]
+    assert run.stderr.splitlines()[-1] == f"vos-matte: error: {events[0]['message']}"
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_outputs_that_finished_are_kept_when_another_fails(tmp_path, monkeypatch):
+    clip, mask, out = tmp_path / "clip.mkv", tmp_path / "mask.png", tmp_path / "out"
+    make_clip(clip, 64, 48)
+    make_mask(mask, 64, 48)
+    commit = FfmpegSink.commit
+
+    def commit_or_fail(self):
+        if self.path.name == "alpha.mov":
+            raise VosError(f"ffmpeg failed writing {self.path}: disk full")
+        return commit(self)
+
+    monkeypatch.setattr(FfmpegSink, "commit", commit_or_fail)
+    outputs = (("matte", str(out / "matte.mkv")), ("alpha", str(out / "alpha.mov")), ("matte", str(out / "png")))
+    job = ClipJob(str(clip), str(mask), outputs, settings={"finetune_iters": 0, "infer_height": 64, "detector": "none"})
+    with pytest.raises(VosError, match=rf"alpha.mov: disk full; kept {out / 'matte.mkv'}, {out / 'png'}$"):
+        run_clip(job, lambda kind, fields: None, lambda: False)
+    assert sorted(p.name for p in out.iterdir()) == ["matte.mkv", "png"]  # no alpha.mov, no hidden partials
+    np.testing.assert_array_equal(read_mask(out / "png" / "00000.png"), read_mask(mask))
+
+
+def test_an_internal_error_is_one_sentence_and_an_event_and_leaves_no_temp_files(
+    tmp_path, monkeypatch, capsys, restore_signals
+):
+    clip, mask, out = tmp_path / "clip.mkv", tmp_path / "mask.png", tmp_path / "out"
+    make_clip(clip, 64, 48)
+    make_mask(mask, 64, 48)
+
+    def broken(*args, **kwargs):
+        yield 0, np.zeros((48, 64), np.uint8)
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(segment_module, "start_segmenting", broken)
+    status = main(["--progress", "json", "segment", str(clip), "--mask", str(mask), "-o", str(out / "m.mkv"),
+                   "--alpha", str(out / "a_png")])
+    err = capsys.readouterr().err.splitlines()
+    assert status == 1
+    message = "internal error (IndexError: list index out of range); please report it"
+    assert json.loads(err[-2]) == {"event": "error", "message": message, "kind": "internal"}
+    assert err[-1] == f"vos-matte: error: {message}"
+    assert list(out.iterdir()) == []  # both outputs' partial files removed
+
+
+def test_an_explicit_weights_path_that_does_not_exist_stops_the_cli_first(tmp_path):
+    clip, mask = tmp_path / "clip.mkv", tmp_path / "mask.png"
+    make_clip(clip, 64, 48)
+    make_mask(mask, 64, 48)
+    typo = tmp_path / "weigths" / "parent_fp16.pth"
+    run = vos("--progress", "json", "segment", str(clip), "--mask", str(mask), "-o", str(tmp_path / "m.mkv"),
+              "--weights", str(typo), "--iters", "0")
+    assert run.returncode == 1
+    assert json.loads(run.stderr.splitlines()[0])["event"] == "error"
+    assert run.stderr.splitlines()[-1] == f"vos-matte: error: weights not found: {typo} (no such file or folder)"
+
+
+@pytest.fixture(scope="module")
+def swan_folder(tmp_path_factory, davis_root):
+    """Six blackswan frames at 1/4 size as an image folder, and the ground truth of frame 3."""
+    root = tmp_path_factory.mktemp("swan")
+    (root / "frames").mkdir()
+    for i in range(6):
+        frame = read_image(davis_root / f"JPEGImages/480p/blackswan/{i:05d}.jpg")
+        cv2.imwrite(str(root / f"frames/{i:05d}.png"), cv2.resize(frame, (214, 120))[..., ::-1])
+    mask = resize_mask(read_mask(davis_root / "Annotations/480p/blackswan/00003.png"), 214, 120)
+    cv2.imwrite(str(root / "mask3.png"), mask)
+    return root
+
+
+def test_mask_frame_after_the_first_on_the_cli(swan_folder, tmp_path):
+    out = tmp_path / "mattes"
+    run = vos("--progress", "json", "segment", str(swan_folder / "frames"), "--mask", str(swan_folder / "mask3.png"),
+              "--mask-frame", "3", "-o", str(out), *FAST)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in out.iterdir()) == [f"{i:05d}.png" for i in range(6)]
+    # The annotated frame's matte is the editor's mask: it went with frame 3, not frame 0.
+    np.testing.assert_array_equal(read_mask(out / "00003.png"), read_mask(swan_folder / "mask3.png"))
+
+
+def test_mask_frame_beyond_an_image_folder_is_a_clear_error(swan_folder, tmp_path):
+    run = vos("segment", str(swan_folder / "frames"), "--mask", str(swan_folder / "mask3.png"), "--mask-frame", "99",
+              "-o", str(tmp_path / "m.mkv"))
+    assert run.returncode == 1
+    assert run.stderr.endswith("has 6 frames; there is no frame 99 to hold the mask\n") and run.stderr.count("\n") == 1
+
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"input": str(swan_folder / "frames"), "mask": str(swan_folder / "mask3.png"),
+                               "output": str(tmp_path / "o"), "mask_frame": 99}))
+    code, events = run_blocking(sys.executable, str(job))
+    assert code == 1
+    assert events[-1] == {"event": "error", "kind": "InputError",
+                          "message": f"{swan_folder / 'frames'} has 6 frames; there is no frame 99"}
