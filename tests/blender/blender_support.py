@@ -12,8 +12,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from releases import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = Path(__file__).with_name("scripts")
 SHARED = Path(os.environ.get("VOS_SHARED_DIR", ROOT.parent / "shared"))
 DAVIS = SHARED / "davis2016"
@@ -22,11 +22,9 @@ CLIP = "blackswan"
 FRAMES = 10
 SIZE = (214, 120)  # 854×480 / 4, even sides for H.264
 FPS = 25
-BLENDER_VERSIONS = ("4.5", "5.0")
-
-
-def bpy_python(version: str) -> Path:
-    return ROOT / f".venv-bpy-{version}" / "bin" / "python"
+#: Frame i of the grey clip is a uniform grey GREY0 + GREY_STEP·i and matte k the value MATTE0 + GREY_STEP·k,
+#: so a render names the source frame (and matte) it shows; steps of 24 survive H.264.
+GREY0, MATTE0, GREY_STEP, GREY_SIZE = 12, 20, 24, (40, 24)
 
 
 def run_bpy(python: Path, script: str, *args: str, home: Path, timeout: int = 300) -> dict:

@@ -1,7 +1,9 @@
-"""Fixtures for tests in real Blender: PyPI's bpy in .venv-bpy-4.5 / .venv-bpy-5.0 (tests/blender/setup_bpy_venvs.sh).
+"""Fixtures for tests in real Blender: PyPI's bpy, one venv per release in releases.py (setup_bpy_venvs.py).
 
 pytest runs in the main venv (numpy, OpenCV, the core); Blender runs as subprocesses of a bpy venv's
 python executing scripts/*.py, which print ``RESULT {json}``. Expensive steps are session fixtures.
+``blender`` runs a test on every release; ``newest_blender`` only on the newest (the heavy runs that
+exercise the worker, not Blender's API).
 """
 
 from __future__ import annotations
@@ -12,25 +14,35 @@ from pathlib import Path
 
 import cv2
 import pytest
-from blender_support import BLENDER_VERSIONS, CLIP, DAVIS, FPS, FRAMES, ROOT, SIZE, bpy_python, mask_outline
+from blender_support import CLIP, DAVIS, FPS, FRAMES, GREY0, GREY_SIZE, GREY_STEP, MATTE0, SIZE, mask_outline
+from releases import NEWEST, RELEASES, ROOT, Release
 
 
-@pytest.fixture(scope="session", params=BLENDER_VERSIONS, ids=lambda v: f"blender-{v}")
+def _python(release: Release) -> Path:
+    if not release.python_exe.exists():
+        pytest.skip(f"no bpy {release.bpy} venv at {release.venv}: run tests/blender/setup_bpy_venvs.py")
+    return release.python_exe
+
+
+@pytest.fixture(scope="session", params=RELEASES, ids=lambda r: f"blender-{r.short}")
 def blender(request) -> Path:
-    python = bpy_python(request.param)
-    if not python.exists():
-        pytest.skip(f"no bpy {request.param} venv at {python.parent.parent}: run tests/blender/setup_bpy_venvs.sh")
-    return python
+    """The python of each tested release's bpy venv, in turn."""
+    return _python(request.param)
+
+
+@pytest.fixture(scope="session")
+def newest_blender() -> Path:
+    return _python(NEWEST)
 
 
 @pytest.fixture(scope="session")
 def extension_zip(tmp_path_factory) -> Path:
     """The extension zip as installers/blender.py builds (and validates) it; no runtime."""
-    if not any(bpy_python(v).exists() for v in BLENDER_VERSIONS):
-        pytest.skip("no bpy venv: Blender's extension tool comes with bpy (run tests/blender/setup_bpy_venvs.sh)")
+    _python(NEWEST)  # Blender's extension tool comes with bpy
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, str(ROOT / "installers" / "blender.py"), "--no-runtime", "--out", str(out)],
-                   check=True, capture_output=True)
+    build = subprocess.run([sys.executable, str(ROOT / "installers" / "blender.py"), "--no-runtime", "--out", str(out)],
+                           check=False, capture_output=True, text=True)
+    assert build.returncode == 0, build.stdout + build.stderr
     (zip_path,) = out.glob("vos_matte-*.zip")
     return zip_path
 
@@ -55,3 +67,26 @@ def davis_clip(tmp_path_factory) -> dict:
         for i in range(FRAMES)
     ]
     return {"movie": movie, "truth": truth, "contour": mask_outline(DAVIS / "Annotations" / "480p" / CLIP / "00000.png")}
+
+
+
+@pytest.fixture(scope="session")
+def grey_clip(tmp_path_factory) -> dict:
+    """FRAMES uniform-grey frames as a PNG folder and as an H.264 movie, and a matching matte folder."""
+    import imageio_ffmpeg
+    import numpy as np
+
+    root = tmp_path_factory.mktemp("grey")
+    frames, mattes = root / "frames", root / "mattes"
+    frames.mkdir()
+    mattes.mkdir()
+    width, height = GREY_SIZE
+    for i in range(FRAMES):
+        cv2.imwrite(str(frames / f"{i:03d}.png"), np.full((height, width, 3), GREY0 + GREY_STEP * i, np.uint8))
+        cv2.imwrite(str(mattes / f"{i:05d}.png"), np.full((height, width), MATTE0 + GREY_STEP * i, np.uint8))
+    movie = root / "grey.mp4"
+    subprocess.run([
+        imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-framerate", str(FPS), "-i", str(frames / "%03d.png"),
+        "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p", "-g", "1", str(movie),
+    ], check=True)
+    return {"frames": frames, "mattes": mattes, "movie": movie, "size": GREY_SIZE}

@@ -1,9 +1,6 @@
-"""The target strip: where its frames come from, their size, and timeline ↔ source frame mapping.
+"""The target strip: which strip, where its frames come from, their size, the mask's source frame.
 
-Source frames are numbered from 0 like the worker's mattes (``00000.png``...). A strip shows
-source frame ``timeline_frame - frame_start + animation_offset_start``: ``frame_start`` is where
-source frame 0 would sit, ``animation_offset_start`` the frames cut from the file's head (hard
-trim), and ``frame_offset_start/end`` (soft trims) only hide frames without renumbering them.
+Timeline ↔ source frame arithmetic lives in :mod:`.timeline`.
 """
 
 from __future__ import annotations
@@ -11,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import bpy
+
+from . import timeline
 
 #: The worker's image types (vos_core.frames.IMAGE_SUFFIXES, repeated: the add-on cannot import the core).
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -63,14 +62,10 @@ def source_size(strip: bpy.types.Strip) -> tuple[int, int]:
 
 def source_frame(strip: bpy.types.Strip, timeline_frame: int) -> int:
     """0-based source frame shown at ``timeline_frame``; ClipError if the strip does not show one there."""
-    if not strip.frame_final_start <= timeline_frame < strip.frame_final_end:
+    source = timeline.source_frame(strip, timeline_frame)
+    if source is None:
+        left, right = timeline.handles(strip)
         raise ClipError(
-            f"Frame {timeline_frame} is outside {strip.name} ({strip.frame_final_start}–{strip.frame_final_end - 1}): "
-            "go to the frame where the mask is drawn."
+            f"Frame {timeline_frame} is outside {strip.name} ({left}–{right - 1}): go to the frame where the mask is drawn."
         )
-    return int(timeline_frame - strip.frame_start + strip.animation_offset_start)
-
-
-def source_zero_frame(strip: bpy.types.Strip) -> int:
-    """Timeline frame where source frame 0 would sit, hard trim included."""
-    return int(strip.frame_start - strip.animation_offset_start)
+    return source

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import bpy
 
-from .clip import all_strips, source_zero_frame, strips_of
+from . import timeline
+from .clip import all_strips, strips_of
 
 MODIFIER = "VOS Matte"
 INVERT_MODIFIER = "VOS Matte Invert"
@@ -34,9 +35,10 @@ def remove_matte(scene: bpy.types.Scene, strip: bpy.types.Strip) -> bool:
 
 def _free_channel(scene: bpy.types.Scene, strip: bpy.types.Strip) -> int:
     """The lowest channel above ``strip`` with nothing in its frame range."""
-    start, end = source_zero_frame(strip), strip.frame_final_end
+    start, end = timeline.source_zero_frame(strip), timeline.handles(strip)[1]
     for channel in range(strip.channel + 1, 129):
-        if not any(s.channel == channel and s.frame_final_start < end and start < s.frame_final_end for s in all_strips(scene)):
+        taken = (timeline.handles(s) for s in all_strips(scene) if s.channel == channel)
+        if not any(left < end and start < right for left, right in taken):
             return channel
     return 128
 
@@ -63,10 +65,11 @@ def apply_matte(scene: bpy.types.Scene, strip: bpy.types.Strip, folder: str, rel
     remove_matte(scene, strip)
     _allow_modifiers(scene)
     first = bpy.path.relpath(str(files[0])) if relative and bpy.data.filepath else str(files[0])
-    matte = strips_of(scene).new_image(f"{strip.name}.matte", first, _free_channel(scene, strip), source_zero_frame(strip))
+    zero = timeline.source_zero_frame(strip)
+    matte = strips_of(scene).new_image(f"{strip.name}.matte", first, _free_channel(scene, strip), zero)
     for path in files[1:]:
         matte.elements.append(path.name)
-    matte.frame_final_start, matte.frame_final_end = strip.frame_final_start, strip.frame_final_end
+    timeline.set_handles(matte, *timeline.handles(strip))
     matte.mute = True
     matte[OWNER_KEY] = strip.name
     modifier = strip.modifiers.new(name=MODIFIER, type="MASK")

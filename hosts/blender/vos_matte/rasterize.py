@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bpy
 
+from . import timeline
 from .clip import strips_of
 
 
@@ -27,7 +28,8 @@ def rasterize_mask(mask: bpy.types.Mask, width: int, height: int, frame: int, pa
         # that this is ``frame`` (held at the ends of an animated mask's range).
         local = min(max(frame, mask.frame_start), mask.frame_end)
         strip = strips_of(scene).new_mask("mask", mask, 1, frame - (local - mask.frame_start))
-        strip.frame_final_end = max(strip.frame_final_end, frame + 1)
+        left, right = timeline.handles(strip)
+        timeline.set_handles(strip, left, max(right, frame + 1))
         scene.frame_start = scene.frame_end = scene.frame_current = frame
         bpy.ops.render.render(write_still=True, scene=scene.name)
     finally:

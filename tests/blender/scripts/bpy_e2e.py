@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import bpy
-from bpy_common import answer, install, preferences
+from bpy_common import answer, install, preferences, render, set_up_render, trim
 
 spec = json.loads(Path(sys.argv[1]).read_text())
 work = Path(spec["workdir"])
@@ -23,15 +23,9 @@ prefs.weights = spec["weights"]
 prefs.device = "cpu"
 
 scene = bpy.context.scene
-scene.render.fps = spec["fps"]
-scene.render.resolution_x, scene.render.resolution_y = spec["size"]
-scene.render.resolution_percentage = 100
-scene.view_settings.view_transform = "Standard"
-scene.render.image_settings.file_format = "PNG"
-scene.render.image_settings.color_mode = "RGBA"
+set_up_render(scene, spec["size"], spec["fps"])
 movie = ext.clip.strips_of(scene).new_movie("blackswan", spec["clip"], 2, 11)
 scene.sequence_editor.active_strip = movie
-scene.frame_start, scene.frame_end = movie.frame_final_start, movie.frame_final_end - 1
 
 # The editor's Mask: one layer, one closed polygonal spline (vector handles = straight segments).
 mask = bpy.data.masks.new("swan")
@@ -45,7 +39,7 @@ spline.use_cyclic = True
 settings = scene.vos_matte
 settings.mask_source, settings.mask = "MASK", mask
 settings.preset, settings.finetune_iters = "fast", spec["finetune_iters"]
-scene.frame_current = int(movie.frame_start)  # mask drawn on source frame 0
+scene.frame_current = ext.timeline.source_zero_frame(movie)  # mask drawn on source frame 0
 bpy.ops.wm.save_as_mainfile(filepath=str(work / "edit.blend"))
 ext.rasterize.rasterize_mask(mask, *spec["size"], scene.frame_current, str(work / "mask_raster.png"))
 
@@ -57,32 +51,25 @@ assert matte is not None and matte.mute and movie.modifiers["VOS Matte"].input_m
 matte_dir = matte.directory
 
 
-def render(tag: str) -> dict[int, str]:
+def render_shown(tag: str) -> dict[int, str]:
     """Render every frame the movie shows; {timeline frame: png}."""
-    out = {}
-    for frame in range(movie.frame_final_start, movie.frame_final_end):
-        scene.frame_set(frame)
-        scene.render.filepath = str(work / f"render_{tag}_{frame:03d}.png")
-        bpy.ops.render.render(write_still=True)
-        out[frame] = scene.render.filepath
-    return out
+    return render(scene, range(*ext.timeline.handles(movie)), str(work / f"render_{tag}_"))
 
 
-renders = {"plain": render("plain")}
+renders = {"plain": render_shown("plain")}
 mapping = {"plain": {f: ext.clip.source_frame(movie, f) for f in renders["plain"]}}
 
 # Trim both ways (hard trim 2 frames at the head, soft trims 1 each side), then re-apply: the
 # matte must follow, and re-applying must replace the old matte rather than add a second one.
-movie.animation_offset_start = 2
-movie.frame_offset_start, movie.frame_offset_end = 1, 1
+trim(movie, hard_start=2, soft_start=1, soft_end=1)
 ext.matte.apply_matte(scene, movie, matte_folder := bpy.path.abspath(matte_dir))
 mattes = [s for s in ext.clip.all_strips(scene) if s.get(ext.matte.OWNER_KEY)]
 assert len(mattes) == 1 and len(movie.modifiers) == 1, (mattes, list(movie.modifiers))
-renders["trimmed"] = render("trimmed")
+renders["trimmed"] = render_shown("trimmed")
 mapping["trimmed"] = {f: ext.clip.source_frame(movie, f) for f in renders["trimmed"]}
 
 assert bpy.ops.vos_matte.invert() == {"FINISHED"}
-renders["inverted"] = render("inverted")
+renders["inverted"] = render_shown("inverted")
 mapping["inverted"] = mapping["trimmed"]
 
 assert bpy.ops.vos_matte.remove() == {"FINISHED"}
