@@ -1,21 +1,25 @@
 """One command for the Blender host: build + validate the extension zip, then create the runtime.
 
-    python installers/blender.py [--runtime DIR | --no-runtime] [--cuda] [--out DIR] [--blender-ext PATH]
+    python3 installers/blender.py [--runtime DIR | --no-runtime] [--cuda] [--out DIR] [--blender-ext PATH]
 
-The zip is built from hosts/blender/vos_matte plus files generated here, never committed as copies:
+Works with any Python ≥ 3.11 that has pip. The zip is built from hosts/blender/vos_matte plus files
+generated here, never committed as copies:
 - ``_plugin/``: the core's standard-library worker client (plugin/client.py, plugin/events.py), so the
   add-on speaks exactly the protocol of the core it is built with, without importing the core;
 - ``runtime/``: this repository's core as a wheel and installers/runtime_env.py, so the add-on's
   Install Runtime button works without the repository.
 Blender's own extension tool (``blender_ext.py``, shipped in Blender and in PyPI's bpy) builds and
-validates the zip; it is found in a ``.venv-bpy-*`` of the repository, or given with --blender-ext.
+validates the zip: the one given with --blender-ext, else the one of the ``bpy`` this Python imports,
+else that of the newest ``.venv-bpy-X.Y`` of the repository (run with that venv's Python). Every
+failure ends with one sentence saying what to install or pass.
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
+import importlib.metadata
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -25,19 +29,76 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "hosts" / "blender" / "vos_matte"
 VENDORED = ("client.py", "events.py")
 EXT_TOOL = "scripts/addons_core/bl_pkg/cli/blender_ext.py"
+#: setuptools that builds the wheel on its own (pyproject.toml asks for ≥ 68; bdist_wheel is built in from 70.1).
+SETUPTOOLS_OWN_WHEEL = (70, 1)
 
 
-def find_blender_ext() -> Path:
-    """blender_ext.py from a bpy install: this interpreter's, or one of the repository's bpy venvs."""
-    places = []
+class InstallError(Exception):
+    """A step cannot be done; the message is one sentence saying what to install or pass."""
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def _last_line(proc: subprocess.CompletedProcess) -> str:
+    lines = (proc.stderr or "").strip().splitlines() or (proc.stdout or "").strip().splitlines()
+    return lines[-1].strip() if lines else f"exit status {proc.returncode}"
+
+
+def _venv_python(tool: Path) -> Path | None:
+    """The python of the venv whose site-packages holds ``tool`` (…/lib/pythonX.Y/site-packages/bpy/…)."""
+    parts = tool.parts
+    if "site-packages" not in parts:
+        return None
+    venv = Path(*parts[: parts.index("site-packages") - 2])
+    python = venv / "bin" / "python"
+    return python if python.exists() else None
+
+
+def find_blender_ext(explicit: Path | None) -> list[str]:
+    """The command that runs Blender's extension tool: ``[python, blender_ext.py]``."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise InstallError(f"--blender-ext {explicit} is not a file: pass the blender_ext.py of a Blender install or bpy venv.")
+        return [str(_venv_python(explicit.resolve()) or sys.executable), str(explicit)]
     spec = importlib.util.find_spec("bpy")
     if spec is not None and spec.submodule_search_locations:
-        places += glob.glob(f"{next(iter(spec.submodule_search_locations))}/*/{EXT_TOOL}")
-    places += sorted(glob.glob(str(ROOT / f".venv-bpy-*/lib/python*/site-packages/bpy/*/{EXT_TOOL}")), reverse=True)
-    if not places:
-        raise SystemExit("Blender's extension tool was not found: pass --blender-ext PATH/TO/blender_ext.py "
-                         "(inside a Blender install, or `pip install bpy` in a venv).")
-    return Path(places[0])
+        found = sorted(Path(next(iter(spec.submodule_search_locations))).glob(f"*/{EXT_TOOL}"))
+        if found:
+            return [sys.executable, str(found[-1])]
+    venvs = sorted(ROOT.glob(".venv-bpy-*"), key=lambda venv: _version(venv.name))
+    for venv in reversed(venvs):
+        found = sorted(venv.glob(f"lib/python*/site-packages/bpy/*/{EXT_TOOL}"))
+        if found and (venv / "bin" / "python").exists():
+            return [str(venv / "bin" / "python"), str(found[-1])]
+    raise InstallError("Blender's extension tool was not found: pass --blender-ext PATH/TO/blender_ext.py "
+                       "(inside a Blender install), or create a bpy venv with tests/blender/setup_bpy_venvs.py.")
+
+
+def _can_build_without_isolation() -> bool:
+    """True if this Python's own setuptools builds our wheel, so no download is needed."""
+    try:
+        setuptools = _version(importlib.metadata.version("setuptools"))
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return setuptools >= SETUPTOOLS_OWN_WHEEL or (setuptools >= (68,) and importlib.util.find_spec("wheel") is not None)
+
+
+def build_wheel(dest: Path) -> Path:
+    """Build the core's wheel into ``dest``: with this Python's setuptools if recent enough, else isolated."""
+    if importlib.util.find_spec("pip") is None:
+        raise InstallError(f"{sys.executable} has no pip: install it (Debian/Ubuntu: apt install python3-pip) "
+                           "or run this with a virtual environment's python.")
+    isolation = ["--no-build-isolation"] if _can_build_without_isolation() else []
+    # -P: ``-m`` would otherwise put the current folder first on sys.path
+    proc = subprocess.run([sys.executable, "-P", "-m", "pip", "wheel", "--no-deps", "-q", *isolation, "-w", str(dest), str(ROOT)],
+                          check=False, capture_output=True, text=True)
+    wheels = sorted(dest.glob("vos_matte-*.whl"))
+    if proc.returncode or not wheels:
+        raise InstallError(f"Building the vos-matte wheel failed ({_last_line(proc)}): pip needs network access to fetch "
+                           f"setuptools>=68, or install it first with: {sys.executable} -m pip install 'setuptools>=70.1'.")
+    return wheels[-1]
 
 
 def stage(build: Path) -> Path:
@@ -53,21 +114,24 @@ def stage(build: Path) -> Path:
     shipped = staged / "runtime"
     shipped.mkdir()
     shutil.copy2(ROOT / "installers" / "runtime_env.py", shipped / "runtime_env.py")
-    isolation = [] if importlib.util.find_spec("setuptools") is None else ["--no-build-isolation"]
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", *isolation, "-w", str(shipped), str(ROOT)],
-                   check=True)
+    build_wheel(shipped)
     return staged
 
 
-def build_zip(staged: Path, out: Path, blender_ext: Path) -> Path:
+def _run_tool(tool: list[str], action: str, *args: str) -> None:
+    proc = subprocess.run([*tool, action, *args], check=False, capture_output=True, text=True)
+    if proc.returncode:
+        raise InstallError(f"Blender's extension tool ({tool[-1]}) could not {action} the add-on: {_last_line(proc)}.")
+
+
+def build_zip(staged: Path, out: Path, tool: list[str]) -> Path:
+    """Build the zip from ``staged`` into ``out`` (replacing an older one) and validate it."""
     out.mkdir(parents=True, exist_ok=True)
-    tool = [sys.executable, str(blender_ext)]
-    before = set(out.glob("vos_matte-*.zip"))
-    for old in before:
+    for old in out.glob("vos_matte-*.zip"):
         old.unlink()
-    subprocess.run([*tool, "build", "--source-dir", str(staged), "--output-dir", str(out)], check=True)
-    (zip_path,) = out.glob("vos_matte-*.zip")
-    subprocess.run([*tool, "validate", str(zip_path)], check=True)
+    _run_tool(tool, "build", "--source-dir", str(staged), "--output-dir", str(out))
+    zip_path = next(out.glob("vos_matte-*.zip"))
+    _run_tool(tool, "validate", str(zip_path))
     return zip_path
 
 
@@ -80,15 +144,25 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--no-runtime", action="store_true", help="only build the zip")
     parser.add_argument("--cuda", action="store_true", help="runtime with PyTorch's CUDA wheels (see runtime_env.py)")
     args = parser.parse_args(argv)
-    staged = stage(ROOT / "build" / "blender_extension")
-    zip_path = build_zip(staged, args.out.resolve(), args.blender_ext or find_blender_ext())
+    if sys.version_info < (3, 11):  # noqa: UP036 - users run this with whatever python3 they have
+        print(f"error: Python 3.11 or newer is needed (this is {sys.version.split()[0]}): run it with python3.11 or newer.",
+              file=sys.stderr)
+        return 1
+    try:
+        tool = find_blender_ext(args.blender_ext)
+        staged = stage(ROOT / "build" / "blender_extension")
+        zip_path = build_zip(staged, args.out.resolve(), tool)
+    except InstallError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(f"extension: {zip_path}")
     if args.no_runtime:
         return 0
     wheel = next((staged / "runtime").glob("vos_matte-*.whl"))
     command = [sys.executable, str(ROOT / "installers" / "runtime_env.py"), "--target", str(args.runtime), "--core", str(wheel)]
     code = subprocess.run([*command, *(["--cuda"] if args.cuda else [])], check=False).returncode
-    print(f"runtime: {args.runtime.resolve()} (set it in the add-on preferences, Runtime)")
+    if code == 0:
+        print(f"runtime: {args.runtime.resolve()} (set it in the add-on preferences, Runtime)")
     return code
 
 
