@@ -143,7 +143,7 @@ def test_info_prints_what_pipe_users_need(clip):
     run = vos("info", "--json", str(clip))
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == {"width": W, "height": H, "rate": "30000/1001", "frames": FRAMES,
-                                      "time_base": "1/30000"}
+                                      "time_base": "1/30000", "rotation": 0}
 
 
 def test_every_kind_and_suffix_has_one_format():

@@ -1,4 +1,4 @@
-"""``vos-matte info INPUT``: what ffmpeg reports for an input (size, rate, frames, time base).
+"""``vos-matte info INPUT``: what ffmpeg reports for an input (size as displayed, rate, frames, time base).
 
 Handy for the ``pipe`` command lines, which need the size and exact rate.
 """
@@ -25,7 +25,8 @@ def _cmd_info(args: argparse.Namespace, report: EventSink, cancelled: Callable[[
 
     info = probe(open_input(args.input, args.fps))
     fields = {"width": info.width, "height": info.height, "rate": str(info.rate), "frames": info.frames,
-              "time_base": str(info.time_base)}
+              "time_base": str(info.time_base), "rotation": info.rotation}
+    turned = f" (shown rotated {info.rotation}°)" if info.rotation else ""
     print(json.dumps(fields) if args.json else
-          f"{info.size} {info.rate} fps {info.frames} frames time base {info.time_base}")
+          f"{info.size}{turned} {info.rate} fps {info.frames} frames time base {info.time_base}")
     return 0

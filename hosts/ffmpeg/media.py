@@ -30,6 +30,8 @@ from .tool import FfmpegProcess, argv
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".exr", ".dpx")
 DEFAULT_SEQUENCE_FPS = "25"
 _TBR = re.compile(r"Stream #\S+.*?: Video: .*?([\d.]+)(k?) tbr")
+# The stream's display matrix, as ffmpeg -i prints it ("Display Matrix" from 7.1, "displaymatrix" before).
+_ROTATION = re.compile(r"display ?matrix: rotation of (-?[\d.]+) degrees", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,19 +42,22 @@ class MediaInput:
     options: dict[str, str] = field(default_factory=dict)
 
     def node(self) -> ffmpeg.nodes.FilterableStream:
-        # Frames are used as stored: decoder, writers and the user's mask all see the same size.
-        return ffmpeg.input(self.path, noautorotate=None, **self.options)
+        # ffmpeg turns decoded frames upright by the stream's display matrix (phone clips), as
+        # players do: the decoder, the writers and the user's mask all see the displayed frame.
+        return ffmpeg.input(self.path, **self.options)
 
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """The first video stream: storage size, exact frame count, time base and frame rate."""
+    """The first video stream as displayed: size (upright), exact frame count, time base, frame rate,
+    and ``rotation``, the display rotation in degrees counter-clockwise that turned it upright."""
 
     width: int
     height: int
     frames: int
     time_base: Fraction
     rate: Fraction
+    rotation: int = 0
 
     @property
     def size(self) -> str:
@@ -108,11 +113,24 @@ def probe(media: MediaInput) -> VideoInfo:
     if frames == 0:
         raise InputError(f"{media.path} has no video frames")
     width, height = (int(v) for v in header["dimensions"].split("x"))
+    rotation = display_rotation(log)
+    if rotation % 180:
+        width, height = height, width
     time_base = Fraction(header["tb"])
     duration = max(durations, key=lambda d: (d > 0, durations[d]))
     printed = _TBR.search(log)
     rate = exact_rate(duration * time_base, printed.group(1) + printed.group(2) if printed else None)
-    return VideoInfo(width, height, frames, time_base, rate)
+    return VideoInfo(width, height, frames, time_base, rate, rotation)
+
+
+def display_rotation(log: str) -> int:
+    """The first stream's display rotation from ffmpeg's input listing: 0, 90, 180 or 270.
+
+    ffmpeg's autorotation turns frames by multiples of 90° only, so other angles count as 0.
+    """
+    found = _ROTATION.search(log)
+    angle = round(float(found.group(1))) % 360 if found else 0
+    return angle if angle in (0, 90, 180, 270) else 0
 
 
 def exact_rate(frame_duration: Fraction, printed: str | None) -> Fraction:
