@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from vos_core import SegmentConfig, read_image, read_mask
+from vos_core import SegmentConfig, WeightsError, read_image, read_mask
 from vos_core.boxes import box_iou, mask_box
-from vos_core.detection import FasterRCNNDetector, load_detector
+from vos_core.detection import FASTER_RCNN_FILE, FasterRCNNDetector, load_detector, torchvision_cache_file
 from vos_core.metrics import jaccard
 from vos_core.tracking import ObjectTracker
 
@@ -50,6 +50,35 @@ def test_faster_rcnn_pre_and_post_processing_with_random_weights(davis_root):
         x0, y0, x1, y1 = d.box
         assert 0 <= x0 <= x1 <= 427 and 0 <= y0 <= y1 <= 240 and isinstance(d.class_id, int)
     assert [d.score for d in dets] == sorted((d.score for d in dets), reverse=True)
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """An empty torchvision cache, no $VOS_WEIGHTS_DIR, and any download attempt fails the test."""
+    import urllib.request
+
+    def no_download(*args, **kwargs):
+        raise AssertionError(f"the core tried to download {args[:1]}")
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    monkeypatch.delenv("VOS_WEIGHTS_DIR", raising=False)
+    monkeypatch.setattr(urllib.request, "urlopen", no_download)
+    monkeypatch.setattr(torch.hub, "download_url_to_file", no_download)
+
+
+def test_faster_rcnn_never_downloads_and_says_what_is_missing(offline, tmp_path):
+    with pytest.raises(WeightsError, match=rf"Faster R-CNN weights not found .*{tmp_path / FASTER_RCNN_FILE}.*"
+                                           r"fasterrcnn_resnet50_fpn_coco-258fb6c6\.pth.*--detector yolox"):
+        load_detector("faster-rcnn", tmp_path)
+
+
+def test_faster_rcnn_takes_weights_from_the_torchvision_cache(offline, tmp_path):
+    cached = torchvision_cache_file()
+    assert cached.is_relative_to(tmp_path / "torch_home")
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"not a state dict")  # found there: loading it is what fails
+    with pytest.raises(WeightsError, match=f"cannot load Faster R-CNN weights {cached}"):
+        load_detector("faster-rcnn", tmp_path)
 
 
 def test_full_filter_removes_a_same_class_distractor_on_real_frames(davis_root, yolox):

@@ -3,7 +3,7 @@
 A detector maps one H×W×3 uint8 RGB frame to a list of :class:`Detection`. Class ids only need
 to be consistent within one detector: the box filter compares classes of the same detector.
 Backends: YOLOX-nano (ONNX via OpenCV DNN, bundled) and torchvision Faster R-CNN (weights
-from the user's machine or torchvision's download).
+already on the user's machine: the core never downloads anything).
 """
 
 from __future__ import annotations
@@ -108,28 +108,22 @@ class YoloxDetector:
 class FasterRCNNDetector:
     """torchvision Faster R-CNN (ResNet-50 FPN, COCO), the paper's detector family.
 
-    ``weights``: a state-dict file on this machine, ``"download"`` for torchvision's COCO weights
-    (needs internet once), or ``None`` for random weights (tests only).
+    ``weights``: a COCO state-dict file on this machine, or ``None`` for random weights (tests only).
     """
 
     def __init__(self, weights: str | Path | None, min_score: float = 0.3, device: str = "cpu") -> None:
         import torch
-        from torchvision.models.detection import fasterrcnn_resnet50_fpn
+        from torchvision.models.detection import FasterRCNN_ResNet50_FPN_Weights, fasterrcnn_resnet50_fpn
 
-        if weights == "download":
-            from torchvision.models.detection import FasterRCNN_ResNet50_FPN_Weights
-
-            self.model = fasterrcnn_resnet50_fpn(weights=FasterRCNN_ResNet50_FPN_Weights.COCO_V1, box_score_thresh=min_score)
-            self.labels = FasterRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"]
-        else:
-            self.model = fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=91,
-                                                 box_score_thresh=min_score)
-            self.labels = None
-            if weights is not None:
-                try:
-                    self.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-                except (OSError, RuntimeError) as exc:
-                    raise WeightsError(f"cannot load Faster R-CNN weights {weights}: {exc}") from None
+        self.model = fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=91,
+                                             box_score_thresh=min_score)
+        self.labels = None
+        if weights is not None:
+            try:
+                self.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+            except Exception as exc:  # noqa: BLE001 - torch raises many types for truncated or foreign files
+                raise WeightsError(f"cannot load Faster R-CNN weights {weights}: {exc}") from None
+            self.labels = FasterRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"]  # metadata only, no download
         self.device = device
         self.model.to(device).eval()
 
@@ -146,11 +140,21 @@ class FasterRCNNDetector:
         return sorted(dets, key=lambda d: -d.score)
 
 
+def torchvision_cache_file() -> Path:
+    """Where torchvision keeps its COCO Faster R-CNN weights once downloaded (``$TORCH_HOME``...)."""
+    import torch
+    from torchvision.models.detection import FasterRCNN_ResNet50_FPN_Weights
+
+    url = FasterRCNN_ResNet50_FPN_Weights.COCO_V1.url
+    return Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[1]
+
+
 def load_detector(name: str, weights: str | Path | None = None, device: str = "cpu") -> Detector | None:
     """Build the detector called ``name`` ("yolox", "faster-rcnn"; "none" gives None).
 
     Model files are looked for beside ``weights`` (a file or folder), in ``$VOS_WEIGHTS_DIR``
-    and in the package's bundled folder; Faster R-CNN falls back to torchvision's download.
+    and in the package's bundled folder; Faster R-CNN also in torchvision's download cache.
+    Nothing is downloaded: a missing file is a WeightsError saying where to put it.
     """
     from .weights import search_dirs
 
@@ -159,9 +163,20 @@ def load_detector(name: str, weights: str | Path | None = None, device: str = "c
     if name not in ("yolox", "faster-rcnn"):
         raise WeightsError(f"unknown detector {name!r}; choose yolox, faster-rcnn or none")
     file = YOLOX_FILE if name == "yolox" else FASTER_RCNN_FILE
-    found = next((d / file for d in search_dirs(weights) if (d / file).is_file()), None)
+    places = [d / file for d in search_dirs(weights)]
+    if name == "faster-rcnn":
+        places.append(torchvision_cache_file())
+    found = next((p for p in places if p.is_file()), None)
     if name == "yolox":
         if found is None:
             raise WeightsError(f"detector model {file} not found (reinstall the package, or put it in $VOS_WEIGHTS_DIR)")
         return YoloxDetector(found)
-    return FasterRCNNDetector(found or "download", device=device)
+    if found is None:
+        from torchvision.models.detection import FasterRCNN_ResNet50_FPN_Weights
+
+        raise WeightsError(
+            f"Faster R-CNN weights not found (looked for {', '.join(map(str, places))}). Download "
+            f"{FasterRCNN_ResNet50_FPN_Weights.COCO_V1.url} once and save it as {file} in $VOS_WEIGHTS_DIR "
+            "or beside --weights, or use --detector yolox"
+        )
+    return FasterRCNNDetector(found, device=device)
