@@ -61,7 +61,7 @@ def evaluate_sequence(
         detections = predictor.detect(frame, *sessions.values())
         gt = read_mask(seq.masks[index]) if 0 < index < n - 1 else None
         for name, session in sessions.items():
-            matte = predictor.finish_frame(session, index, maps, detections).matte
+            matte = predictor.finish_frame(session, index, frame, maps, detections).matte
             missed[name] += int(any(o.tracker.state.missed > 0 for o in session.objects.values()))
             if gt is not None:
                 scores[name][0].append(jaccard(matte, gt))

@@ -79,13 +79,33 @@ class AppearanceNet(nn.Module):
 
     def forward_with_sides(self, x: torch.Tensor, frozen_stages: int = 0) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Fused logits and, with deep supervision, the N×1×H×W logits of every stage (else ``[]``)."""
+        # Frozen stages need no activations kept for backward: skip autograd there.
+        with torch.set_grad_enabled(torch.is_grad_enabled() and frozen_stages == 0):
+            frozen = self.stage_features(x, frozen_stages)
+        return self.forward_from(x, frozen)
+
+    def stage_features(self, x: torch.Tensor, stages: int) -> list[torch.Tensor]:
+        """The outputs (before pooling) of the first ``stages`` backbone stages for input ``x``.
+
+        For stages that do not train these are constants, so one-shot fine-tuning computes them
+        once per augmented copy and passes them to :meth:`forward_from` at every step.
+        """
+        outputs = []
+        for layers in self.stages[:stages]:
+            x = self.features[layers](x)
+            outputs.append(x)
+        return outputs
+
+    def forward_from(self, x: torch.Tensor, early: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Finish the forward pass of input ``x`` given the outputs ``early`` of its first stages."""
         size = x.shape[-2:]
-        sides = []
-        for stage, (layers, side) in enumerate(zip(self.stages, self.side)):
-            # Frozen stages need no activations kept for backward: skip autograd there.
-            with torch.set_grad_enabled(torch.is_grad_enabled() and stage >= frozen_stages):
-                x = self.features[layers](x)
-            sides.append(F.interpolate(side(x), size=size, mode="bilinear", align_corners=False))
+        outputs = list(early)
+        h = early[-1] if early else x
+        for layers in self.stages[len(early):]:
+            h = self.features[layers](h)
+            outputs.append(h)
+        sides = [F.interpolate(side(o), size=size, mode="bilinear", align_corners=False)
+                 for o, side in zip(outputs, self.side)]
         side_logits = [score(side) for score, side in zip(self.side_scores, sides)]
         return self.fuse(torch.cat(sides, dim=1)), side_logits
 

@@ -12,6 +12,9 @@ from typing import Any
 from .errors import VosError
 
 POSTPROCESS = ("threshold", "clip", "hysteresis")
+UPSAMPLE = ("bilinear", "guided")
+#: Where the derived high hysteresis threshold sits between ``threshold`` and 1.
+HIGH_FRACTION = 0.5
 DETECTORS = ("yolox", "faster-rcnn", "none")
 
 
@@ -22,10 +25,16 @@ class SegmentConfig:
     Attributes:
         finetune_iters: one-shot SGD iterations on the annotated frame (the main cost).
         learning_rate: base SGD learning rate; per-layer multipliers come from ``training.LR_POLICY``.
+        frozen_stages: backbone stages (from the first) that fine-tuning leaves unchanged; every
+            other layer trains with the parent's learning-rate multipliers.
+        augment_copies: fine-tuning cycles through this many augmented copies of the annotated
+            frame (mirror, rotation, resize).
+        cache_features: compute the frozen stages once per copy instead of at every step (same
+            result, less work).
         train_height: the annotated frame is scaled to this height (pixels) for fine-tuning.
         infer_height: frames are scaled to this height for the network; maps are resized back.
-        threshold: map value above which a pixel belongs to the object; also the map used to
-            fit and track boxes.
+        threshold: map value above which a pixel belongs to the object — the one knob that moves
+            the final mask under every post-process; also the map used to fit and track boxes.
         seed: seeds augmentation and initialisation so runs repeat exactly.
         detector: "yolox" (bundled), "faster-rcnn" or "none" (every object is then tracked as
             an object the detector cannot name).
@@ -33,15 +42,25 @@ class SegmentConfig:
             or "hysteresis" (the connected-component filter).
         temporal: keep boxes whose IoU with the previous box is >= ``temporal_iou``; also
             enables tracking by connected components when no detection fits.
-        high_threshold, low_threshold: the hysteresis thresholds.
+        high_threshold, low_threshold: the hysteresis thresholds; ``None`` derives them from
+            ``threshold`` (see :attr:`hysteresis_thresholds`).
         init_iou: on the annotated frame, detections whose box has this IoU with the mask's box
             give the object its classes.
+        upsample: how the network's map reaches the frame's resolution: "bilinear", or "guided"
+            (edges re-aligned with the frame's; see ``upsample.py``).
+        prior_weight: flow prior (``flow_prior.py``): 0 is off; up to 1, how strongly the map is
+            damped away from where the object was in the previous frame.
+        prior_sigma: how far (pixels at the network's resolution) the object may move beyond
+            what the optical flow explains.
         max_missed: after this many frames without an acceptable box, the temporal filter lets
             go so the object can be re-acquired.
     """
 
     finetune_iters: int = 100
     learning_rate: float = 5e-3
+    frozen_stages: int = 2
+    augment_copies: int = 16
+    cache_features: bool = True
     train_height: int = 240
     infer_height: int = 240
     threshold: float = 0.5
@@ -49,26 +68,50 @@ class SegmentConfig:
     detector: str = "yolox"
     postprocess: str = "hysteresis"
     temporal: bool = True
-    high_threshold: float = 0.7
-    low_threshold: float = 0.3
+    high_threshold: float | None = None
+    low_threshold: float | None = None
     temporal_iou: float = 0.3
     init_iou: float = 0.5
     max_missed: int = 10
+    upsample: str = "bilinear"
+    prior_weight: float = 0.0
+    prior_sigma: float = 8.0
 
     def __post_init__(self) -> None:
         if self.finetune_iters < 0:
             raise VosError(f"finetune_iters must be >= 0, got {self.finetune_iters}")
+        if not 0 <= self.frozen_stages <= 5:
+            raise VosError(f"frozen_stages must be in 0..5, got {self.frozen_stages}")
+        if self.augment_copies < 1:
+            raise VosError(f"augment_copies must be >= 1, got {self.augment_copies}")
         if self.train_height < 32 or self.infer_height < 32:
             raise VosError("train_height and infer_height must be at least 32 pixels")
         for name in ("threshold", "high_threshold", "low_threshold"):
-            if not 0.0 < getattr(self, name) < 1.0:
-                raise VosError(f"{name} must be in (0, 1), got {getattr(self, name)}")
-        if self.low_threshold > self.high_threshold:
-            raise VosError("low_threshold must not exceed high_threshold")
+            value = getattr(self, name)
+            if value is not None and not 0.0 < value < 1.0:
+                raise VosError(f"{name} must be in (0, 1), got {value}")
+        high, low = self.hysteresis_thresholds
+        if low > high:
+            raise VosError(f"the low hysteresis threshold ({low}) must not exceed the high one ({high})")
         if self.detector not in DETECTORS:
             raise VosError(f"unknown detector {self.detector!r}; choose one of: {', '.join(DETECTORS)}")
+        if self.upsample not in UPSAMPLE:
+            raise VosError(f"unknown upsample {self.upsample!r}; choose one of: {', '.join(UPSAMPLE)}")
+        if not 0.0 <= self.prior_weight <= 1.0:
+            raise VosError(f"prior_weight must be in [0, 1], got {self.prior_weight}")
         if self.postprocess not in POSTPROCESS:
             raise VosError(f"unknown postprocess {self.postprocess!r}; choose one of: {', '.join(POSTPROCESS)}")
+
+    @property
+    def hysteresis_thresholds(self) -> tuple[float, float]:
+        """(high, low) for the connected-component filter.
+
+        Derived from ``threshold`` unless set: low = threshold, so the filter only removes
+        components (weak ones not attached to strong ones inside the box) and never grows the
+        mask past what the user's threshold keeps; high sits halfway from threshold to 1.
+        """
+        high = self.threshold + HIGH_FRACTION * (1.0 - self.threshold) if self.high_threshold is None else self.high_threshold
+        return high, self.threshold if self.low_threshold is None else self.low_threshold
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -26,9 +26,11 @@ from .augment import resize_to_height
 from .config import SegmentConfig
 from .detection import Detection, Detector
 from .errors import InputError
+from .flow_prior import FlowPrior, apply_prior
 from .masks import validate_mask
 from .oneshot import TrainStep, fine_tune
 from .tracking import ObjectTracker
+from .upsample import upsample_map
 
 
 @dataclass
@@ -41,6 +43,7 @@ class ObjectState:
     mask: np.ndarray  # H×W uint8 0/255
     tracker: ObjectTracker
     net: AppearanceNet | None = None
+    previous: np.ndarray | None = None  # last mask at the network's resolution, float32 0..1 (flow prior)
 
 
 @dataclass
@@ -50,11 +53,13 @@ class Session:
     config: SegmentConfig
     objects: dict[int, ObjectState] = field(default_factory=dict)
     frame_shape: tuple[int, int] | None = None
+    prior: FlowPrior = field(default_factory=FlowPrior)
 
 
 @dataclass(frozen=True)
 class FrameResult:
-    """Output for one frame: per object a map (H×W float32 0..1) and a mask (H×W uint8 0/255)."""
+    """Output for one frame: per object a map (H×W float32 0..1, after the temporal prior and
+    upsampling: what the filters saw) and a mask (H×W uint8 0/255)."""
 
     index: int
     maps: dict[int, np.ndarray]
@@ -121,13 +126,14 @@ class VideoPredictor:
         needed = any(obj.tracker.uses_boxes for s in sessions for obj in s.objects.values())
         return self.detector.detect(frame) if self.detector is not None and needed else []
 
+    def small_frame(self, frame: np.ndarray) -> np.ndarray:
+        """``frame`` scaled to the network's input height (``infer_height``)."""
+        return resize_to_height(frame, self.config.infer_height)
+
     @torch.inference_mode()
-    def predict_map(self, net: AppearanceNet, frame: np.ndarray) -> np.ndarray:
-        """Appearance map of one H×W×3 uint8 RGB frame: H×W float32 in 0..1."""
-        h, w = frame.shape[:2]
-        small = resize_to_height(frame, self.config.infer_height)
-        prob = torch.sigmoid(net(to_input(small, self.device)))[0, 0].float().cpu().numpy()
-        return cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR)
+    def predict_map(self, net: AppearanceNet, small: np.ndarray) -> np.ndarray:
+        """Appearance map of a frame already scaled by :meth:`small_frame`: h×w float32 in 0..1."""
+        return torch.sigmoid(net(to_input(small, self.device)))[0, 0].float().cpu().numpy()
 
     def propagate(self, session: Session, frames: Iterable[np.ndarray]) -> Iterator[FrameResult]:
         """Segment every frame of ``frames`` (H×W×3 uint8 RGB, in clip order), one at a time.
@@ -139,31 +145,51 @@ class VideoPredictor:
         for index, frame in enumerate(frames):
             maps = self.maps(session, index, frame)
             detections = self.detect(frame, session)
-            yield self.finish_frame(session, index, maps, detections)
+            yield self.finish_frame(session, index, frame, maps, detections)
 
     def maps(self, session: Session, index: int, frame: np.ndarray) -> dict[int, np.ndarray]:
-        """Each object's appearance map for frame ``index``."""
+        """Each object's appearance map for frame ``index``, at the network's resolution (h×w float32)."""
         if frame.shape[:2] != session.frame_shape:
             raise InputError(
                 f"frame {index} is {frame.shape[1]}×{frame.shape[0]}, the annotated frame was "
                 f"{session.frame_shape[1]}×{session.frame_shape[0]}"
             )
-        return {oid: self.predict_map(obj.net, frame) for oid, obj in session.objects.items()}
+        small = self.small_frame(frame)
+        return {oid: self.predict_map(obj.net, small) for oid, obj in session.objects.items()}
 
     def finish_frame(
-        self, session: Session, index: int, maps: dict[int, np.ndarray], detections: list[Detection]
+        self,
+        session: Session,
+        index: int,
+        frame: np.ndarray,
+        maps: dict[int, np.ndarray],
+        detections: list[Detection],
     ) -> FrameResult:
-        """Masks from maps and detections, advancing each object's track.
+        """Masks from the network's maps (as :meth:`maps` returns them) and detections.
 
-        Where objects overlap, a pixel goes to the object with the higher map value.
+        Each map is damped away from where the object was (flow prior, if enabled), brought to
+        the frame's resolution (guided by the frame, if enabled), then filtered by the object's
+        track. Where objects overlap, a pixel goes to the object with the higher map value.
         """
-        best = np.maximum.reduce(list(maps.values()))
-        masks = {}
+        cfg = session.config
+        small = self.small_frame(frame)
+        if cfg.prior_weight > 0:
+            session.prior.advance(small)
+        full = {}
         for oid, prob in maps.items():
+            obj = session.objects[oid]
+            if cfg.prior_weight > 0 and obj.previous is not None:
+                prob = apply_prior(prob, session.prior.warp(obj.previous), cfg.prior_weight, cfg.prior_sigma)
+            full[oid] = upsample_map(prob, frame, cfg.upsample)
+        best = np.maximum.reduce(list(full.values()))
+        masks = {}
+        for oid, prob in full.items():
             obj = session.objects[oid]
             if obj.frame_idx == index:
                 obj.tracker.start(obj.mask, detections)
                 masks[oid] = obj.mask
             else:
                 masks[oid] = np.where((obj.tracker.step(prob, detections) > 0) & (prob >= best), 255, 0).astype(np.uint8)
-        return FrameResult(index, maps, masks, tuple(detections))
+            if cfg.prior_weight > 0:
+                obj.previous = cv2.resize(masks[oid], small.shape[1::-1], interpolation=cv2.INTER_AREA) / np.float32(255)
+        return FrameResult(index, full, masks, tuple(detections))

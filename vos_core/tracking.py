@@ -79,4 +79,4 @@ class ObjectTracker:
         boxes = [box] if box is not None else []
         if cfg.postprocess == "clip":
             return box_clip(prob, boxes, cfg.threshold)
-        return hysteresis_filter(prob, boxes, cfg.high_threshold, cfg.low_threshold)
+        return hysteresis_filter(prob, boxes, *cfg.hysteresis_thresholds)

@@ -35,8 +35,15 @@ class LRPolicy:
 LR_POLICY = LRPolicy()
 
 
-def make_optimizer(net: AppearanceNet, base_lr: float, policy: LRPolicy = LR_POLICY) -> torch.optim.SGD:
-    """SGD over ``net`` with per-layer multipliers; freezes the stages the policy says."""
+def make_optimizer(
+    net: AppearanceNet, base_lr: float, frozen_stages: int | None = None, policy: LRPolicy = LR_POLICY
+) -> torch.optim.SGD:
+    """SGD over ``net`` with the policy's per-layer multipliers.
+
+    Backbone stages below ``frozen_stages`` (default: the policy's) get no updates; every other
+    layer keeps the multiplier the parent was trained with.
+    """
+    frozen_stages = policy.frozen_stages if frozen_stages is None else frozen_stages
     groups: list[dict] = []
 
     def add(params: list[torch.nn.Parameter], mult: float, decay: bool) -> None:
@@ -45,7 +52,7 @@ def make_optimizer(net: AppearanceNet, base_lr: float, policy: LRPolicy = LR_POL
 
     for stage in range(len(VGG16_STAGES)):
         layers = net.stage_modules(stage)
-        frozen = stage < policy.frozen_stages
+        frozen = stage < frozen_stages
         for p in layers.parameters():
             p.requires_grad_(not frozen)
         if not frozen:
@@ -57,22 +64,61 @@ def make_optimizer(net: AppearanceNet, base_lr: float, policy: LRPolicy = LR_POL
     return torch.optim.SGD(groups, lr=base_lr, momentum=policy.momentum)
 
 
+def frozen_stages_of(net: AppearanceNet) -> int:
+    """How many leading backbone stages ``make_optimizer`` froze (no parameter requires grad)."""
+    for stage in range(len(VGG16_STAGES)):
+        if any(p.requires_grad for p in net.stage_modules(stage).parameters()):
+            return stage
+    return len(VGG16_STAGES)
+
+
+@dataclass
+class Example:
+    """One training example on the device: input ``x`` (1×3×H×W), target ``y`` (1×1×H×W, 0/1),
+    and ``early``, the cached outputs of the frozen stages (empty: recompute them every step)."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    early: list[torch.Tensor]
+
+
+def make_example(
+    net: AppearanceNet, image: np.ndarray, mask: np.ndarray, device: torch.device | str, cache: bool = False
+) -> Example:
+    """An :class:`Example` from an H×W×3 uint8 RGB image and its H×W 0/255 mask.
+
+    With ``cache`` the frozen stages run once here; steps on the example then skip them.
+    """
+    x = to_input(image, device)
+    y = torch.from_numpy(mask > 0).to(device=device, dtype=torch.float32)[None, None]
+    early: list[torch.Tensor] = []
+    if cache:
+        with torch.no_grad():
+            early = net.stage_features(x, frozen_stages_of(net))
+    return Example(x, y, early)
+
+
+def step_on(net: AppearanceNet, optimizer: torch.optim.Optimizer, example: Example) -> float:
+    """One SGD step on ``example``; returns the loss."""
+    net.train()
+    optimizer.zero_grad(set_to_none=True)
+    if example.early:
+        fused, sides = net.forward_from(example.x, example.early)
+    else:
+        fused, sides = net.forward_with_sides(example.x, frozen_stages=frozen_stages_of(net))
+    # Deep supervision (OSVOS variant only) adds every stage's loss to the fused one, as OSVOS does.
+    loss = sum((class_balanced_bce(side, example.y) for side in sides), class_balanced_bce(fused, example.y))
+    loss.backward()
+    optimizer.step()
+    return float(loss.detach())
+
+
 def train_step(
     net: AppearanceNet,
     optimizer: torch.optim.Optimizer,
     image: np.ndarray,
     mask: np.ndarray,
     device: torch.device | str,
-    policy: LRPolicy = LR_POLICY,
 ) -> float:
     """One SGD step on an H×W×3 uint8 RGB image and its H×W 0/255 mask; returns the loss."""
-    net.train()
-    x = to_input(image, device)
-    y = torch.from_numpy(mask > 0).to(device=device, dtype=torch.float32)[None, None]
-    optimizer.zero_grad(set_to_none=True)
-    fused, sides = net.forward_with_sides(x, frozen_stages=policy.frozen_stages)
-    # Deep supervision (OSVOS variant only) adds every stage's loss to the fused one, as OSVOS does.
-    loss = sum((class_balanced_bce(side, y) for side in sides), class_balanced_bce(fused, y))
-    loss.backward()
-    optimizer.step()
-    return float(loss.detach())
+    return step_on(net, optimizer, make_example(net, image, mask, device))
