@@ -11,15 +11,21 @@ from vos_core.training import make_optimizer, train_step
 from vos_core.weights import save_parent
 
 
-def test_output_is_one_full_size_channel_and_maps_are_probabilities(davis_root, imagenet_weights):
+def test_output_is_one_full_size_channel_that_moves_with_the_frame(davis_root, imagenet_weights):
     net, info = load_net(imagenet_weights)
     assert info["kind"] == "imagenet"
     frame = read_image(davis_root / "JPEGImages/480p/blackswan/00000.jpg")[::4, ::4]  # 120×214
     with torch.no_grad():
         logits = net.eval()(to_input(frame))
+        # The same scene seen 16 px (the network's stride) further right, at half size.
+        half = read_image(davis_root / "JPEGImages/480p/blackswan/00000.jpg")[::2, ::2]  # 240×427
+        left, right = (net(to_input(np.ascontiguousarray(half[:, x:x + 400]))) for x in (0, 16))
     assert logits.shape == (1, 1, 120, 214)
-    prob = torch.sigmoid(logits)
-    assert torch.all((prob >= 0) & (prob <= 1))
+    assert torch.isfinite(logits).all() and logits.std() > 1
+    # Away from the borders the map moves with the picture: a map tied to positions (a misplaced
+    # crop, a global term) or a constant one fails this.
+    moved = (left[..., 16:] - right[..., :-16])[..., 40:-40, 40:-40].abs()
+    assert moved.max() < 0.05 * left.std(), (moved.max(), left.std())
 
 
 def test_side_outputs_have_depth_one_and_five_stages():

@@ -38,6 +38,7 @@ def test_split_files_in_both_layouts(small_davis, davis_root):
     assert [p.stem for p in seq.frames.paths][:2] == ["00000", "00002"]
 
 
+@pytest.mark.slow
 def test_eval_cli_writes_per_sequence_json(small_davis, imagenet_weights, tmp_path):
     out = tmp_path / "results.json"
     proc = subprocess.run(
@@ -51,7 +52,7 @@ def test_eval_cli_writes_per_sequence_json(small_davis, imagenet_weights, tmp_pa
     (seq,) = data["sequences"]
     assert seq["name"] == "swan" and seq["frames"] == 5
     # Frames 1..3 are scored; a fine-tuned net finds the swan on them.
-    assert 0.5 < seq["J"]["mean"] <= 1.0 and 0.0 <= seq["F"]["mean"] <= 1.0
+    assert seq["J"]["mean"] > 0.5 and seq["F"]["mean"] > 0.3, (seq["J"], seq["F"])
     assert data["summary"]["J_mean"] == pytest.approx(seq["J"]["mean"])
     assert data["meta"]["peak_rss_mb"] > 0 and data["meta"]["device"].startswith("cpu")
 
@@ -66,6 +67,7 @@ def test_eval_cli_unknown_sequence_is_a_clear_error(small_davis, imagenet_weight
     assert "sequence 'nope' not found" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_ablation_cli_scores_five_configurations_on_one_fine_tuning(small_davis, imagenet_weights, tmp_path):
     out, md = tmp_path / "ablation.json", tmp_path / "ablation.md"
     proc = subprocess.run(
@@ -79,9 +81,10 @@ def test_ablation_cli_scores_five_configurations_on_one_fine_tuning(small_davis,
     assert list(data["variants"]) == ["appearance", "box_clip", "box_clip+temporal", "cc_filter", "full"]
     for variant in data["variants"].values():
         (seq,) = variant["sequences"]
-        assert seq["name"] == "swan" and 0.0 <= seq["J"]["mean"] <= 1.0
+        assert seq["name"] == "swan" and seq["J"]["mean"] > 0.5, seq["J"]  # every configuration finds the swan
     # One fine-tuning serves every row: the timings are the same measurement.
     assert len({v["sequences"][0]["finetune_s"] for v in data["variants"].values()}) == 1
     assert data["variants"]["full"]["sequences"][0]["classes"] == ["bird"]  # YOLOX names the swan a bird
     table = md.read_text()
-    assert "| full |" in table and "80.1" in table
+    full = data["variants"]["full"]["summary"]
+    assert f"| full | {100 * full['J_mean']:.1f} | {100 * full['F_mean']:.1f} | 80.1 |" in table  # ours, then the paper's

@@ -157,6 +157,7 @@ def test_unknown_format_is_a_usage_error():
         resolve("matte", "x.avi")
 
 
+@pytest.mark.slow
 def test_segment_reports_json_progress(segmented):
     events = [json.loads(line) for line in segmented[1].stderr.splitlines()]
     kinds = [e["event"] for e in events]
@@ -168,6 +169,7 @@ def test_segment_reports_json_progress(segmented):
     assert not list(segmented[0].glob(".*")), "temporary files left behind"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", VIDEO_OUTPUTS)
 def test_video_outputs_keep_frame_count_size_rate_and_audio(segmented, name):
     path = segmented[0] / name
@@ -181,6 +183,7 @@ def test_video_outputs_keep_frame_count_size_rate_and_audio(segmented, name):
     assert len(decode(path)) == FRAMES
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, channels", [("matte_png", 1), ("alpha_png", 4), ("composite_png", 3)])
 def test_png_sequences_have_one_file_per_frame(segmented, name, channels):
     folder = segmented[0] / name
@@ -190,16 +193,19 @@ def test_png_sequences_have_one_file_per_frame(segmented, name, channels):
     assert (frames.shape[3] if frames.ndim == 4 else 1) == channels
 
 
+@pytest.mark.slow
 def test_mattes_are_binary_and_keep_the_editors_mask(mattes, ground_truth):
     assert mattes.shape == (FRAMES, H, W)
     assert set(np.unique(mattes)) <= {0, 255}
     np.testing.assert_array_equal(mattes[0], ground_truth[0])
 
 
+@pytest.mark.slow
 def test_png_matte_sequence_equals_the_ffv1_matte(segmented, mattes):
     np.testing.assert_array_equal(read_folder(segmented[0] / "matte_png"), mattes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", LOSSLESS_ALPHA)
 def test_alpha_round_trips_exactly_for_lossless_formats(segmented, mattes, name):
     path = segmented[0] / name
@@ -207,6 +213,7 @@ def test_alpha_round_trips_exactly_for_lossless_formats(segmented, mattes, name)
     np.testing.assert_array_equal(alpha, mattes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["alpha.webm", "matte.mov"])
 def test_lossy_outputs_stay_close_to_the_matte(segmented, mattes, name):
     path = segmented[0] / name
@@ -215,12 +222,14 @@ def test_lossy_outputs_stay_close_to_the_matte(segmented, mattes, name):
     assert min(scores) > 0.97, scores
 
 
+@pytest.mark.slow
 def test_matte_overlaps_ground_truth_well_above_copying_the_first_mask(mattes, ground_truth):
     ours = np.mean([jaccard(m > 0, g > 0) for m, g in zip(mattes[1:], ground_truth[1:])])
     copied = np.mean([jaccard(ground_truth[0] > 0, g > 0) for g in ground_truth[1:]])
     assert ours > 0.75 and ours > copied + 0.15, (ours, copied)
 
 
+@pytest.mark.slow
 def test_composite_shows_the_object_over_green(segmented, mattes, clip):
     composite = decode(segmented[0] / "composite.mp4", "rgb24").astype(int)
     original = decode(clip, "rgb24").astype(int)
@@ -231,6 +240,7 @@ def test_composite_shows_the_object_over_green(segmented, mattes, clip):
     assert g > 100 and r < 30 and b < 30, (r, g, b)  # ffmpeg's "green" is #008000
 
 
+@pytest.mark.slow
 def test_pipe_mode_gives_the_same_mattes_as_segment_mode(work, clip, first_mask, model_args, mattes):
     """decode ffmpeg | vos-matte pipe | encode ffmpeg, as the README shows it."""
     out = work / "piped.mkv"
@@ -251,6 +261,7 @@ def test_pipe_mode_gives_the_same_mattes_as_segment_mode(work, clip, first_mask,
     np.testing.assert_array_equal(decode(out), mattes)
 
 
+@pytest.mark.slow
 def test_batch_continues_past_a_failed_clip(work, davis_root, clip, first_mask, imagenet_weights):
     frames = work / "frames"  # an image-folder input: 3 full-size DAVIS frames
     frames.mkdir()
@@ -274,6 +285,7 @@ def test_batch_continues_past_a_failed_clip(work, davis_root, clip, first_mask, 
         assert (info.width, info.height, info.frames, info.rate) == (854, 480, 3, 24)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_signal_stops_cleanly_and_leaves_no_output(work, clip, first_mask, imagenet_weights, sig, status):
     out = work / f"cancel_{status}"

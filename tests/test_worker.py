@@ -31,6 +31,7 @@ def write_job(path, clip, output, iters, weights):
     return str(path)
 
 
+@pytest.mark.slow
 def test_worker_reports_progress_and_writes_mattes(clip, imagenet_weights, tmp_path):
     out = tmp_path / "mattes"
     code, events = run_blocking(sys.executable, write_job(tmp_path / "job.json", clip, out, 3, imagenet_weights))
@@ -55,6 +56,7 @@ def test_worker_error_is_one_readable_event(clip, imagenet_weights, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_cancel_leaves_no_output(clip, imagenet_weights, tmp_path):
     out = tmp_path / "mattes"
     worker = WorkerProcess(sys.executable, write_job(tmp_path / "job.json", clip, out, 1000, imagenet_weights))
