@@ -9,6 +9,7 @@ it must not import anything from the repository. Idempotent: pip skips what is i
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import venv
@@ -20,13 +21,25 @@ TORCH = ("torch==2.14.1", "torchvision==0.29.1")
 CUDA_INDEX = "https://download.pytorch.org/whl/cu128"
 
 
+#: For every Python started here: ``-m`` would otherwise put the current folder first on sys.path,
+#: and Install Runtime inherits Blender's current folder, which may be a shared one such as /tmp.
+SAFE_ENV = {**os.environ, "PYTHONSAFEPATH": "1"}
+
+
 def python_of(target: Path) -> Path:
     return target / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
 
 
+class InstallError(Exception):
+    """A step failed; the message is one sentence saying what to do."""
+
+
 def pip(python: Path, *args: str) -> None:
     print("+ pip install", " ".join(args), flush=True)
-    subprocess.run([str(python), "-m", "pip", "install", "--disable-pip-version-check", *args], check=True)
+    done = subprocess.run([str(python), "-m", "pip", "install", "--disable-pip-version-check", *args], check=False, env=SAFE_ENV)
+    if done.returncode:
+        raise InstallError(f"pip could not install {' '.join(a for a in args if not a.startswith('-'))} (its messages are "
+                           "above): check the network connection, or pass another --torch-index-url.")
 
 
 def create(target: Path, core: str, torch_index_url: str | None = None, editable: bool = False) -> Path:
@@ -34,7 +47,11 @@ def create(target: Path, core: str, torch_index_url: str | None = None, editable
     python = python_of(target)
     if not python.exists():
         print(f"creating {target}", flush=True)
-        venv.create(target, with_pip=True)
+        try:
+            venv.create(target, with_pip=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise InstallError(f"{sys.executable} cannot create a virtual environment in {target} ({exc}): "
+                               "install its venv module (Debian/Ubuntu: apt install python3-venv).") from None
     pip(python, *TORCH, *(["--index-url", torch_index_url] if torch_index_url else []))
     pip(python, *(["-e", core] if editable else [core]))
     return python
@@ -53,12 +70,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         python = create(args.target.resolve(), args.core, args.torch_index_url, args.editable)
-    except subprocess.CalledProcessError as exc:
+    except InstallError as exc:
         print(f"runtime install failed: {exc}", file=sys.stderr)
         return 1
     print("checking the runtime:", flush=True)
-    # cwd: from the repository, ``-m`` would find its plugin/ instead of what was just installed
-    return subprocess.run([str(python), "-m", "plugin.runtime_check"], check=False, cwd=args.target).returncode
+    return check(python)
+
+
+def check(python: Path) -> int:
+    """Run the installed core's own check (never a ``plugin/`` of the current folder, e.g. the repository's)."""
+    return subprocess.run([str(python), "-m", "plugin.runtime_check"], check=False, env=SAFE_ENV).returncode
 
 
 if __name__ == "__main__":

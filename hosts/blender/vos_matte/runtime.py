@@ -49,11 +49,17 @@ class RuntimeReport:
 
 
 def clean_env() -> dict[str, str]:
-    """This process's environment minus what would make the runtime load Blender's Python instead of its own."""
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP")}
+    """The environment for every Python this add-on starts.
+
+    Blender's own Python settings are dropped, so the runtime loads its own packages; PYTHONSAFEPATH
+    keeps the current folder (and a script's folder) off ``sys.path`` (``-m`` would put it first), so
+    a ``plugin/`` package planted in a shared folder can never run as the user.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP")}
+    return {**env, "PYTHONSAFEPATH": "1"}
 
 
-def check_runtime(path: str, weights: str | None = None, env: dict[str, str] | None = None) -> RuntimeReport:
+def check_runtime(path: str, weights: str | None = None) -> RuntimeReport:
     """Ask the runtime's Python what it is missing (``python -m plugin.runtime_check``)."""
     if not path.strip():
         return RuntimeReport(path, ["No runtime is set: choose its folder in the add-on preferences, or press Install runtime."])
@@ -62,12 +68,12 @@ def check_runtime(path: str, weights: str | None = None, env: dict[str, str] | N
     if not python.exists():
         report.problems.append(f"There is no Python at {python}. Choose the runtime folder, or press Install runtime.")
         return report
+    command = [str(python), "-m", "plugin.runtime_check", *(["--weights", weights] if weights else [])]
     try:
-        proc = subprocess.run(
-            [str(python), "-m", "plugin.runtime_check", *(["--weights", weights] if weights else [])], check=False, capture_output=True, text=True,
-            timeout=CHECK_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL,
-            cwd=tempfile.gettempdir(),  # ``-m`` looks in the cwd first: never let Blender's cwd shadow the runtime
-        )
+        # A private folder as cwd too: a runtime older than Python 3.11 ignores PYTHONSAFEPATH.
+        with tempfile.TemporaryDirectory(prefix="vos_matte_check_") as private:
+            proc = subprocess.run(command, check=False, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S,
+                                  env=clean_env(), stdin=subprocess.DEVNULL, cwd=private)
     except OSError as exc:
         report.problems.append(f"{python} cannot be started ({exc.strerror}).")
         return report

@@ -84,4 +84,4 @@ def preferences(context: bpy.types.Context) -> VOSMATTE_AP_preferences:
 
 def check(context: bpy.types.Context) -> runtime.RuntimeReport:
     prefs = preferences(context)
-    return runtime.check_runtime(prefs.runtime(), prefs.weights or None, env=runtime.clean_env())
+    return runtime.check_runtime(prefs.runtime(), prefs.weights or None)
