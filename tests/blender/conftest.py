@@ -14,31 +14,37 @@ from pathlib import Path
 
 import cv2
 import pytest
-from blender_support import CLIP, DAVIS, FPS, FRAMES, GREY0, GREY_SIZE, GREY_STEP, MATTE0, SIZE, mask_outline
-from releases import NEWEST, RELEASES, ROOT, Release
-
-
-def _python(release: Release) -> Path:
-    if not release.python_exe.exists():
-        pytest.skip(f"no bpy {release.bpy} venv at {release.venv}: run tests/blender/setup_bpy_venvs.py")
-    return release.python_exe
+from blender_support import (
+    CLIP,
+    DAVIS,
+    FPS,
+    FRAMES,
+    GREY0,
+    GREY_SIZE,
+    GREY_STEP,
+    MATTE0,
+    SIZE,
+    bpy_python,
+    mask_outline,
+)
+from releases import NEWEST, RELEASES, ROOT
 
 
 @pytest.fixture(scope="session", params=RELEASES, ids=lambda r: f"blender-{r.short}")
 def blender(request) -> Path:
     """The python of each tested release's bpy venv, in turn."""
-    return _python(request.param)
+    return bpy_python(request.param)
 
 
 @pytest.fixture(scope="session")
 def newest_blender() -> Path:
-    return _python(NEWEST)
+    return bpy_python(NEWEST)
 
 
 @pytest.fixture(scope="session")
 def extension_zip(tmp_path_factory) -> Path:
     """The extension zip as installers/blender.py builds (and validates) it; no runtime."""
-    _python(NEWEST)  # Blender's extension tool comes with bpy
+    bpy_python(NEWEST)  # Blender's extension tool comes with bpy
     out = tmp_path_factory.mktemp("dist")
     build = subprocess.run([sys.executable, str(ROOT / "installers" / "blender.py"), "--no-runtime", "--out", str(out)],
                            check=False, capture_output=True, text=True)

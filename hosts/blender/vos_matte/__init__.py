@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bpy
 
-from . import operators, panel, settings
+from . import jobrun, operators, panel, settings
 
 CLASSES = (settings.VOSMATTE_PG_settings, settings.VOSMATTE_AP_preferences, *operators.CLASSES, *panel.CLASSES)
 
@@ -21,6 +21,8 @@ def register() -> None:
 
 
 def unregister() -> None:
+    # The worker runs in its own session, so nothing else stops it; Blender also disables add-ons when it quits.
+    jobrun.stop_current()
     del bpy.types.Scene.vos_matte
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import bpy
 
 from . import runtime
-from ._plugin.client import WorkerProcess, run_blocking
+from ._plugin.client import CANCEL_GRACE_S, WorkerProcess, run_blocking
 from .clip import ClipError, source_frame, source_path, source_size, target_strip
 from .matte import apply_matte
 from .rasterize import rasterize_mask
@@ -56,40 +57,56 @@ def prepare(context: bpy.types.Context, strip_name: str = "") -> Prepared:
     if settings.mask_source == "FILE" and not Path(mask_file).is_file():
         raise ClipError(f"Mask image {mask_file or '(none)'} does not exist.")
     workdir = tempfile.mkdtemp(prefix="vos_matte_")
-    mask_path = str(Path(workdir) / "mask.png") if settings.mask_source == "MASK" else mask_file
-    if settings.mask_source == "MASK":
-        rasterize_mask(settings.mask, *source_size(strip), scene.frame_current, mask_path)
-    job = {
-        "input": source_path(strip),
-        "mask": mask_path,
-        "output": str(output),
-        "mask_frame": mask_frame,
-        "preset": settings.preset,
-        # None keeps the preset's value (SegmentConfig.with_overrides ignores it)
-        "settings": {"finetune_iters": settings.finetune_iters or None, "threshold": settings.threshold},
-        "weights": bpy.path.abspath(prefs.weights) if prefs.weights else None,
-        "device": None if prefs.device == "AUTO" else prefs.device,
-        "resize_mask": True,
-        "refine_mask": settings.refine_edges,
-    }
-    job_path = Path(workdir) / "job.json"
-    job_path.write_text(json.dumps(job, indent=2))
+    try:
+        mask_path = str(Path(workdir) / "mask.png") if settings.mask_source == "MASK" else mask_file
+        if settings.mask_source == "MASK":
+            rasterize_mask(settings.mask, *source_size(strip), scene.frame_current, mask_path)
+        job = {
+            "input": source_path(strip),
+            "mask": mask_path,
+            "output": str(output),
+            "mask_frame": mask_frame,
+            "preset": settings.preset,
+            # None keeps the preset's value (SegmentConfig.with_overrides ignores it)
+            "settings": {"finetune_iters": settings.finetune_iters or None, "threshold": settings.threshold},
+            "weights": bpy.path.abspath(prefs.weights) if prefs.weights else None,
+            "device": None if prefs.device == "AUTO" else prefs.device,
+            "resize_mask": True,
+            "refine_mask": settings.refine_edges,
+        }
+        job_path = Path(workdir) / "job.json"
+        job_path.write_text(json.dumps(job, indent=2))
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)  # a job that cannot be written leaves nothing behind
+        raise
     return Prepared(strip.name, str(python), str(job_path), str(output), workdir)
 
 
 def _worker_options(prepared: Prepared) -> dict[str, Any]:
-    # cwd: ``-m`` looks there first, so Blender's cwd must not shadow the runtime's packages
+    # ``-m`` would put the cwd first on sys.path: clean_env sets PYTHONSAFEPATH, and the cwd is the job's private folder
     return {"env": runtime.clean_env(), "cwd": prepared.workdir}
 
 
+def _not_started(prepared: Prepared, exc: OSError) -> ClipError:
+    shutil.rmtree(prepared.workdir, ignore_errors=True)
+    return ClipError(f"The runtime Python {prepared.python} cannot be started ({exc.strerror}): "
+                     "press Check Runtime in the preferences.")
+
+
 def start(prepared: Prepared) -> WorkerProcess:
-    """Start the worker for the modal Run; follow it with :class:`Run`."""
-    return WorkerProcess(prepared.python, prepared.job_path, **_worker_options(prepared))
+    """Start the worker for the modal Run; follow it with :class:`Run`. ClipError (job removed) if it cannot start."""
+    try:
+        return WorkerProcess(prepared.python, prepared.job_path, **_worker_options(prepared))
+    except OSError as exc:
+        raise _not_started(prepared, exc) from None
 
 
 def run_to_end(prepared: Prepared) -> tuple[int, list[dict[str, Any]]]:
     """Run the worker blocking (headless/batch); its exit status and events."""
-    code, events = run_blocking(prepared.python, prepared.job_path, **_worker_options(prepared))
+    try:
+        code, events = run_blocking(prepared.python, prepared.job_path, **_worker_options(prepared))
+    except OSError as exc:
+        raise _not_started(prepared, exc) from None
     return code, list(events)
 
 
@@ -108,7 +125,14 @@ class Run:
     events: list[dict[str, Any]] = field(default_factory=list)
     factor: float = 0.0
     text: str = "Starting the runtime…"
-    cancel_requested: bool = False
+    cancelled: bool = False
+
+    def cancel(self) -> None:
+        """Stop the worker: SIGTERM, then SIGKILL if it has not exited after the client's grace period."""
+        if not self.cancelled:
+            self.cancelled = True
+            self.text = "Cancelling…"
+            self.worker.cancel()
 
     def update(self) -> bool:
         """Take the worker's new events; True if anything changed."""
@@ -129,17 +153,46 @@ class Run:
 CURRENT: Run | None = None
 
 
-def finish(context: bpy.types.Context, prepared: Prepared, code: int, events: list[dict[str, Any]], stderr: list[str]) -> str:
-    """Apply the mattes of a finished worker and return a message; ClipError if it failed or was cancelled."""
+def stop_current() -> None:
+    """Stop the run in progress and remove its job, waiting at most the grace period (add-on disabled, Blender quits).
+
+    The worker runs in its own session, so nothing else would stop it when Blender goes.
+    """
+    global CURRENT
+    run, CURRENT = CURRENT, None
+    if run is None:
+        return
+    run.cancel()
+    try:
+        run.worker.wait(timeout=CANCEL_GRACE_S + 1)
+    except subprocess.TimeoutExpired:
+        run.worker.kill()
+    _remove_leftovers(run.prepared)
+
+
+def _remove_leftovers(prepared: Prepared) -> None:
     shutil.rmtree(prepared.workdir, ignore_errors=True)
+    # a killed worker cannot remove its partial matte folder (plugin/outputs.py's ``.NAME.partial``)
+    partial = Path(prepared.output)
+    shutil.rmtree(partial.with_name(f".{partial.name}.partial"), ignore_errors=True)
+
+
+def finish(context: bpy.types.Context, prepared: Prepared, code: int, events: list[dict[str, Any]], stderr: list[str],
+           cancelled: bool = False) -> str:
+    """Apply the mattes of a finished worker and return a message; ClipError if it failed or was cancelled.
+
+    ``cancelled``: the user cancelled, so a worker that had to be killed (SIGKILL) counts as cancelled too.
+    """
     done = next((e for e in events if e["event"] == "done"), None)
     if done is None:
+        _remove_leftovers(prepared)
         error = next((e for e in events if e["event"] == "error"), None)
         if error is not None:
             raise ClipError(error["message"])
-        if code in (130, 143) or any(e["event"] == "cancelled" for e in events):
+        if cancelled or code in (130, 143) or any(e["event"] == "cancelled" for e in events):
             raise ClipError("Cancelled: no matte was written.")
         raise ClipError(f"The runtime stopped (exit {code}): {stderr[-1] if stderr else 'no message'}")
+    shutil.rmtree(prepared.workdir, ignore_errors=True)
     scene = context.scene
     strip = target_strip(scene, prepared.strip_name)
     apply_matte(scene, strip, done["output"], relative=scene.vos_matte.output_dir.startswith("//"))

@@ -15,8 +15,20 @@ from .settings import check, preferences
 TIMER_S = 0.25
 
 
+def over_sequencer(context: bpy.types.Context, event: bpy.types.Event) -> bool:
+    """True if the mouse is over a Video Sequencer's timeline or preview (where Esc cancels the run)."""
+    for area in context.window.screen.areas if context.window else ():
+        if area.type != "SEQUENCE_EDITOR":
+            continue
+        for region in area.regions:
+            if region.type in {"WINDOW", "PREVIEW"} and region.x <= event.mouse_x < region.x + region.width \
+                    and region.y <= event.mouse_y < region.y + region.height:
+                return True
+    return False
+
+
 class VOSMATTE_OT_segment(bpy.types.Operator):
-    """Segment the strip from the drawn mask and apply the matte (Esc cancels)"""
+    """Segment the strip from the drawn mask and apply the matte (Esc over the sequencer cancels)"""
 
     bl_idname = "vos_matte.segment"
     bl_label = "Run"
@@ -47,19 +59,25 @@ class VOSMATTE_OT_segment(bpy.types.Operator):
         except ClipError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
-        jobrun.CURRENT = jobrun.Run(prepared, jobrun.start(prepared))
+        try:
+            jobrun.CURRENT = jobrun.Run(prepared, jobrun.start(prepared))
+        except ClipError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
         self._timer = context.window_manager.event_timer_add(TIMER_S, window=context.window)
         context.window_manager.modal_handler_add(self)
         return {"RUNNING_MODAL"}
 
     def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         run = jobrun.CURRENT
-        if event.type == "ESC" or run.cancel_requested:
-            run.worker.cancel()  # the worker removes its partial output; we still wait for it to exit
-            run.cancel_requested = False
-            return {"RUNNING_MODAL"}
+        if run is None:  # stopped from outside (add-on disabled)
+            context.window_manager.event_timer_remove(self._timer)
+            return {"CANCELLED"}
+        if event.type == "ESC" and event.value == "PRESS" and over_sequencer(context, event):
+            run.cancel()  # the worker removes its partial output; we still wait for it to exit
+            return {"RUNNING_MODAL"}  # this Esc was for us
         if event.type != "TIMER":
-            return {"PASS_THROUGH"}  # keep Blender usable while the worker runs
+            return {"PASS_THROUGH"}  # every other key and click goes on to Blender, which stays usable
         if run.update():
             context.workspace.status_text_set(f"VOS Matte: {run.text}")
             for area in context.screen.areas:
@@ -72,7 +90,8 @@ class VOSMATTE_OT_segment(bpy.types.Operator):
         context.workspace.status_text_set(None)
         jobrun.CURRENT = None
         try:
-            self.report({"INFO"}, jobrun.finish(context, run.prepared, code, run.events, list(run.worker.stderr_tail)))
+            self.report({"INFO"}, jobrun.finish(context, run.prepared, code, run.events, list(run.worker.stderr_tail),
+                                                run.cancelled))
         except ClipError as exc:
             self.report({"WARNING"}, str(exc))
             return {"CANCELLED"}
@@ -90,7 +109,7 @@ class VOSMATTE_OT_cancel(bpy.types.Operator):
         return jobrun.CURRENT is not None
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        jobrun.CURRENT.cancel_requested = True  # the modal operator owns the worker and kills it
+        jobrun.CURRENT.cancel()  # the modal operator sees the worker exit and cleans up
         return {"FINISHED"}
 
 

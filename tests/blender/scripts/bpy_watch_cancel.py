@@ -35,11 +35,11 @@ while sum(e["event"] == "progress" for e in run.events) < 2 and run.worker.poll(
     time.sleep(0.2)
     if run.update():
         shown.append((run.factor, run.text))
-run.worker.cancel()
+run.cancel()
 code = run.worker.wait(timeout=60)
 run.update()
 try:
-    message = ext.jobrun.finish(bpy.context, prepared, code, run.events, list(run.worker.stderr_tail))
+    message = ext.jobrun.finish(bpy.context, prepared, code, run.events, list(run.worker.stderr_tail), run.cancelled)
 except ext.clip.ClipError as exc:
     message = str(exc)
 answer({
