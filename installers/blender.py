@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,23 +149,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: Python 3.11 or newer is needed (this is {sys.version.split()[0]}): run it with python3.11 or newer.",
               file=sys.stderr)
         return 1
-    try:
-        tool = find_blender_ext(args.blender_ext)
-        staged = stage(ROOT / "build" / "blender_extension")
-        zip_path = build_zip(staged, args.out.resolve(), tool)
-    except InstallError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(f"extension: {zip_path}")
-    if args.no_runtime:
-        return 0
-    wheel = next((staged / "runtime").glob("vos_matte-*.whl"))
-    command = [sys.executable, str(ROOT / "installers" / "runtime_env.py"), "--target", str(args.runtime), "--core", str(wheel)]
-    code = subprocess.run([*command, *(["--cuda"] if args.cuda else [])], check=False).returncode
+    # a private build folder: two builds at once (a test run and a user's) must not share their staging
+    with tempfile.TemporaryDirectory(prefix="vos_matte_build_") as build:
+        try:
+            tool = find_blender_ext(args.blender_ext)
+            staged = stage(Path(build))
+            zip_path = build_zip(staged, args.out.resolve(), tool)
+        except InstallError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"extension: {zip_path}")
+        if args.no_runtime:
+            return 0
+        wheel = next((staged / "runtime").glob("vos_matte-*.whl"))
+        command = [sys.executable, str(ROOT / "installers" / "runtime_env.py"), "--target", str(args.runtime), "--core", str(wheel)]
+        code = subprocess.run([*command, *(["--cuda"] if args.cuda else [])], check=False).returncode
     if code == 0:
         print(f"runtime: {args.runtime.resolve()} (set it in the add-on preferences, Runtime)")
     return code
-
 
 if __name__ == "__main__":
     sys.exit(main())
