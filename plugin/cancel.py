@@ -18,8 +18,12 @@ from contextlib import contextmanager
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class Cancelled(Exception):
-    """The user or the host asked the job to stop."""
+class Cancelled(BaseException):
+    """The user or the host asked the job to stop.
+
+    A BaseException, as KeyboardInterrupt is: raised at an arbitrary point, it must not be
+    swallowed by an ``except Exception`` in library code (torch's import has several).
+    """
 
 
 _received: list[int] = []

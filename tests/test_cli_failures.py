@@ -6,7 +6,6 @@ No fine-tuning here (``--iters 0``): the clips are tiny test patterns and DAVIS 
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 
@@ -40,15 +39,6 @@ def make_mask(path, width: int, height: int) -> None:
 
 def vos(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "hosts.ffmpeg.cli", *args], capture_output=True, text=True, check=False)
-
-
-@pytest.fixture
-def restore_signals():
-    """main() installs its own SIGINT/SIGTERM handlers; give pytest its own back."""
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
 
 
 def test_an_output_the_encoder_refuses_is_reported_before_segmenting(tmp_path):

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import pytest
 
+from hosts.ffmpeg.cli import main
 from hosts.ffmpeg.formats import FORMATS, UsageError, resolve
 from hosts.ffmpeg.media import exact_rate, open_input, probe
 from hosts.ffmpeg.tool import find_ffmpeg
@@ -339,16 +340,18 @@ BAD = {  # case: (input, mask, output, extra args, exit status, message)
 
 
 @pytest.mark.parametrize("case", BAD)
-def test_bad_input_gives_one_line_error(case, work, clip, first_mask, bad_inputs):
+def test_bad_input_gives_one_line_error(case, work, clip, first_mask, bad_inputs, capsys, restore_signals):
     source, mask, output, extra, status, message = BAD[case]
     source = clip if source == "clip" else bad_inputs.get(source, work / source)
     mask = first_mask if mask == "gt" else bad_inputs[mask]
     resize = [] if "--no-resize" in extra else ["--resize-mask"]
     extra = [a for a in extra if a != "--no-resize"]
-    run = vos("segment", str(source), "--mask", str(mask), "-o", str(work / output), *resize, *extra)
-    assert run.returncode == status, run.stderr
-    assert run.stderr.startswith("vos-matte: error: ") and run.stderr.count("\n") == 1, run.stderr
-    assert message in run.stderr
+    # In-process (the checks come before any model is loaded): the same main() the command runs.
+    code = main(["segment", str(source), "--mask", str(mask), "-o", str(work / output), *resize, *extra])
+    stderr = capsys.readouterr().err
+    assert code == status, stderr
+    assert stderr.startswith("vos-matte: error: ") and stderr.count("\n") == 1, stderr
+    assert message in stderr
 
 
 def test_pipe_refuses_a_truncated_frame(first_mask):
