@@ -1,6 +1,6 @@
 """A run's life around the worker in real Blender, with a fake runtime so it takes seconds: Esc only cancels
 over the sequencer, a worker ignoring SIGTERM is killed after the grace period, a worker that cannot start
-leaves no job folder, and disabling the add-on or quitting Blender (which disables add-ons) stops the worker.
+or a job that cannot be written leaves no job folder, and disabling the add-on or quitting Blender (which disables add-ons) stops the worker.
 """
 
 from __future__ import annotations
@@ -65,6 +65,11 @@ def test_cancel_kills_a_worker_that_ignores_sigterm(lifecycle):
 def test_a_runtime_that_cannot_start_leaves_no_job_folder(lifecycle):
     assert "cannot be started" in lifecycle["not_started"] and "Check Runtime" in lifecycle["not_started"]
     assert not lifecycle["not_started_left"]
+
+
+def test_a_job_that_cannot_be_written_leaves_no_job_folder(lifecycle):
+    assert "must use all images" in lifecycle["not_written"]
+    assert lifecycle["not_written_left"] == []
 
 
 def test_disabling_the_addon_stops_the_worker(lifecycle):

@@ -1,5 +1,6 @@
 """A run's life around the worker, with a fake runtime: Esc routing in the modal Run, cancelling a worker
-that ignores SIGTERM, a worker that cannot start, disabling the add-on and quitting with a run in progress.
+that ignores SIGTERM, a worker that cannot start, a job that cannot be written, disabling the add-on and
+quitting with a run in progress.
 
 usage: python bpy_job_lifecycle.py ZIP FAKE_PYTHON WORKDIR
 FAKE_PYTHON prints a ``started`` event and sleeps; with FAKE_WORKER_STUBBORN=1 it ignores SIGTERM.
@@ -16,7 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import bpy
-from bpy_common import PACKAGE, answer, install
+from bpy_common import PACKAGE, answer, install, preferences
 
 ext = install(sys.argv[1])
 fake_python, work = sys.argv[2], Path(sys.argv[3])
@@ -104,6 +105,28 @@ except ext.clip.ClipError as exc:
     not_started = str(exc)
 not_started_left = Path(broken.workdir).exists()
 
+# --- A job that cannot be written (an image strip showing one image of its folder): no job folder left
+folder = work / "frames"
+folder.mkdir()
+for name in ("0.png", "1.png"):
+    image = bpy.data.images.new(name, 4, 4)
+    image.filepath_raw, image.file_format = str(folder / name), "PNG"
+    image.save()
+scene = bpy.context.scene
+ext.clip.strips_of(scene).new_image("part", str(folder / "0.png"), 1, 1)
+preferences().runtime_path = fake_python
+scene.vos_matte.mask_source, scene.vos_matte.mask_file = "FILE", str(folder / "0.png")
+scene.vos_matte.output_dir, scene.frame_current = str(work / "mattes"), 1
+tempfile.tempdir = str(work / "private-tmp")
+Path(tempfile.tempdir).mkdir()
+try:
+    ext.jobrun.prepare(bpy.context, "part")
+    not_written = "prepared"
+except ext.clip.ClipError as exc:
+    not_written = str(exc)
+not_written_left = [p.name for p in Path(tempfile.tempdir).iterdir()]
+tempfile.tempdir = None
+
 # --- Disabling the add-on stops the run in progress
 run = started(stubborn=False)
 ext.jobrun.CURRENT = run
@@ -117,5 +140,6 @@ run = started(stubborn=False)
 ext.jobrun.CURRENT = run
 answer({
     "keys": keys, "stubborn": stubborn, "not_started": not_started, "not_started_left": not_started_left,
+    "not_written": not_written, "not_written_left": not_written_left,
     "disabled": disabled, "quit_pid": run.worker.proc.pid, "quit_workdir": run.prepared.workdir,
 })
