@@ -59,7 +59,7 @@ def test_cancel_kills_a_worker_that_ignores_sigterm(lifecycle):
     stubborn = lifecycle["stubborn"]
     assert stubborn["code"] == -signal.SIGKILL and 4 < stubborn["seconds"] < 15, stubborn
     assert stubborn["message"] == "Cancelled: no matte was written."
-    assert not stubborn["workdir_left"]
+    assert not stubborn["workdir_left"] and not stubborn["partial_left"]
 
 
 def test_a_runtime_that_cannot_start_leaves_no_job_folder(lifecycle):

@@ -83,6 +83,8 @@ ext.jobrun.CURRENT = None
 
 # --- Cancel a worker that ignores SIGTERM: killed after the grace period, reported as cancelled
 run = started(stubborn=True)
+partial = Path(run.prepared.output).with_name(".clip.partial")  # as plugin/outputs.py names the folder being written
+partial.mkdir(parents=True)
 run.cancel()
 begin = time.monotonic()
 while run.worker.poll() is None and time.monotonic() - begin < 30:
@@ -94,6 +96,7 @@ try:
 except ext.clip.ClipError as exc:
     stubborn["message"] = str(exc)
 stubborn["workdir_left"] = Path(run.prepared.workdir).exists()
+stubborn["partial_left"] = partial.exists()
 
 # --- A runtime that cannot be started: a sentence, and no job folder left behind
 broken = prepared(python=str(work / "not-a-python"))
