@@ -1,0 +1,77 @@
+"""Each preset end to end on the DAVIS-2016 dev split: the paper's ablation and the full pipeline.
+
+For every preset this runs ``vos-matte ablation`` (one fine-tuning per clip, the five filter
+configurations scored on the same maps; each configuration's per-frame time is that of a run
+using it) and writes ``benchmarks/results/ablation_<preset>.{json,md}``. From the ``full`` rows it
+writes ``benchmarks/results/presets.json``: a list of
+``{"preset", "J", "F", "seconds_per_70_frames", "split", ...}`` (J and F in percent; seconds =
+mean one-shot fine-tuning + 70 × mean seconds per 480p frame, torch's default threads: 2 here).
+
+    .venv/bin/python benchmarks/presets.py [--presets fast,balanced,best] [--redo]
+
+A preset whose ablation JSON exists is not run again unless ``--redo`` (resumable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"
+RESULTS = REPO / "benchmarks" / "results"
+FRAMES_PER_SHOT = 70
+
+
+def ablation_command(preset: str) -> list[str]:
+    return [sys.executable, "-m", "hosts.ffmpeg.cli", "ablation", "--davis-root", str(DAVIS), "--split", "dev",
+            "--preset", preset,
+            "--out", str(RESULTS / f"ablation_{preset}.json"), "--markdown", str(RESULTS / f"ablation_{preset}.md")]
+
+
+def preset_row(preset: str) -> dict:
+    """The presets.json entry of one preset, from its ablation's ``full`` configuration."""
+    data = json.loads((RESULTS / f"ablation_{preset}.json").read_text())
+    full = data["variants"]["full"]
+    s = full["summary"]
+    return {
+        "preset": preset,
+        "J": round(100 * s["J_mean"], 2),
+        "F": round(100 * s["F_mean"], 2),
+        "seconds_per_70_frames": round(s["finetune_s_mean"] + FRAMES_PER_SHOT * s["infer_s_per_frame_mean"], 1),
+        "split": "dev",
+        "finetune_s_mean": round(s["finetune_s_mean"], 1),
+        "s_per_frame_480p": round(s["infer_s_per_frame_mean"], 3),
+        "per_sequence": {r["name"]: {"J": round(100 * r["J"]["mean"], 1), "F": round(100 * r["F"]["mean"], 1)}
+                         for r in full["sequences"]},
+        "config": data["meta"]["config"],
+        "device": data["meta"]["device"],
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "command": " ".join(ablation_command(preset)[1:]).replace(str(REPO) + "/", ""),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--presets", default="fast,balanced,best")
+    parser.add_argument("--redo", action="store_true", help="run presets whose results already exist again")
+    args = parser.parse_args()
+    presets = args.presets.split(",")
+    for preset in presets:
+        if args.redo or not (RESULTS / f"ablation_{preset}.json").is_file():
+            subprocess.run(ablation_command(preset), cwd=REPO, check=True)
+    out = RESULTS / "presets.json"
+    rows = {r["preset"]: r for r in (json.loads(out.read_text()) if out.is_file() else [])}
+    rows.update({p: preset_row(p) for p in presets})
+    out.write_text(json.dumps([rows[p] for p in sorted(rows, key=["fast", "balanced", "best"].index)], indent=2) + "\n")
+    for row in rows.values():
+        print(f"{row['preset']:<9} J {row['J']:5.1f}  F {row['F']:5.1f}  {row['seconds_per_70_frames']:6.1f} s / 70 frames")
+
+
+if __name__ == "__main__":
+    main()
