@@ -12,6 +12,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
+from conftest import write_small_clip
 
 import hosts.ffmpeg.segment as segment_module
 from hosts.ffmpeg.cli import main
@@ -19,8 +20,7 @@ from hosts.ffmpeg.segment import ClipJob, run_clip
 from hosts.ffmpeg.sinks import FfmpegSink
 from hosts.ffmpeg.tool import find_ffmpeg
 from plugin.client import run_blocking
-from vos_core import VosError, read_image, read_mask
-from vos_core.masks import resize_mask
+from vos_core import VosError, read_mask
 
 FAST = ["--iters", "0", "--infer-height", "64", "--detector", "none"]
 
@@ -113,34 +113,27 @@ def test_an_explicit_weights_path_that_does_not_exist_stops_the_cli_first(tmp_pa
 @pytest.fixture(scope="module")
 def swan_folder(tmp_path_factory, davis_root):
     """Six blackswan frames at 1/4 size as an image folder, and the ground truth of frame 3."""
-    root = tmp_path_factory.mktemp("swan")
-    (root / "frames").mkdir()
-    for i in range(6):
-        frame = read_image(davis_root / f"JPEGImages/480p/blackswan/{i:05d}.jpg")
-        cv2.imwrite(str(root / f"frames/{i:05d}.png"), cv2.resize(frame, (214, 120))[..., ::-1])
-    mask = resize_mask(read_mask(davis_root / "Annotations/480p/blackswan/00003.png"), 214, 120)
-    cv2.imwrite(str(root / "mask3.png"), mask)
-    return root
+    return write_small_clip(tmp_path_factory.mktemp("swan"), davis_root, mask_frame=3, ext="png")
 
 
 def test_mask_frame_after_the_first_on_the_cli(swan_folder, tmp_path):
     out = tmp_path / "mattes"
-    run = vos("--progress", "json", "segment", str(swan_folder / "frames"), "--mask", str(swan_folder / "mask3.png"),
+    run = vos("--progress", "json", "segment", str(swan_folder / "frames"), "--mask", str(swan_folder / "mask.png"),
               "--mask-frame", "3", "-o", str(out), *FAST)
     assert run.returncode == 0, run.stderr
     assert sorted(p.name for p in out.iterdir()) == [f"{i:05d}.png" for i in range(6)]
     # The annotated frame's matte is the editor's mask: it went with frame 3, not frame 0.
-    np.testing.assert_array_equal(read_mask(out / "00003.png"), read_mask(swan_folder / "mask3.png"))
+    np.testing.assert_array_equal(read_mask(out / "00003.png"), read_mask(swan_folder / "mask.png"))
 
 
 def test_mask_frame_beyond_an_image_folder_is_a_clear_error(swan_folder, tmp_path):
-    run = vos("segment", str(swan_folder / "frames"), "--mask", str(swan_folder / "mask3.png"), "--mask-frame", "99",
+    run = vos("segment", str(swan_folder / "frames"), "--mask", str(swan_folder / "mask.png"), "--mask-frame", "99",
               "-o", str(tmp_path / "m.mkv"))
     assert run.returncode == 1
     assert run.stderr.endswith("has 6 frames; there is no frame 99 to hold the mask\n") and run.stderr.count("\n") == 1
 
     job = tmp_path / "job.json"
-    job.write_text(json.dumps({"input": str(swan_folder / "frames"), "mask": str(swan_folder / "mask3.png"),
+    job.write_text(json.dumps({"input": str(swan_folder / "frames"), "mask": str(swan_folder / "mask.png"),
                                "output": str(tmp_path / "o"), "mask_frame": 99}))
     code, events = run_blocking(sys.executable, str(job))
     assert code == 1

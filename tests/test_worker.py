@@ -4,24 +4,17 @@ import json
 import sys
 from pathlib import Path
 
-import cv2
 import pytest
+from conftest import write_small_clip
 
 from plugin.client import WorkerProcess, run_blocking
-from vos_core import read_image, read_mask
+from vos_core import read_mask
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory, davis_root):
     """Six blackswan frames at 1/4 size as an image folder, and the first-frame mask."""
-    root = tmp_path_factory.mktemp("clip")
-    (root / "frames").mkdir()
-    for i in range(6):
-        frame = read_image(davis_root / f"JPEGImages/480p/blackswan/{i:05d}.jpg")
-        cv2.imwrite(str(root / f"frames/{i:05d}.jpg"), cv2.resize(frame, (214, 120))[..., ::-1])
-    mask = read_mask(davis_root / "Annotations/480p/blackswan/00000.png")
-    cv2.imwrite(str(root / "mask.png"), cv2.resize(mask, (214, 120), interpolation=cv2.INTER_NEAREST))
-    return root
+    return write_small_clip(tmp_path_factory.mktemp("clip"), davis_root)
 
 
 def write_job(path, clip, output, iters, weights):
