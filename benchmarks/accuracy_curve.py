@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from plugin.evaluate import write_json
+from plugin.evaluate import fitted_session, write_json
 from vos_core import SegmentConfig, VideoPredictor, get_preset, load_net, read_mask
 from vos_core.davis import DavisSequence, load_sequence, split_names
 from vos_core.detection import Detection, load_detector
@@ -81,12 +81,7 @@ def cached_maps(seq: DavisSequence, config: SegmentConfig, net: torch.nn.Module,
     path = folder / f"{seq.name}.npz"
     if not path.is_file():
         predictor = VideoPredictor(net, config)
-        session = predictor.new_session()
-        predictor.add_mask(session, 0, seq.frames[0], read_mask(seq.masks[0]))
-        start = time.perf_counter()
-        for _ in predictor.fit(session):
-            pass
-        finetune_s = time.perf_counter() - start
+        session, finetune_s = fitted_session(predictor, seq)
         start = time.perf_counter()
         maps = np.stack([predictor.maps(session, i, frame)[1] for i, frame in enumerate(seq.frames)])
         net_s = (time.perf_counter() - start) / len(maps)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from vos_core import SegmentConfig, VideoPredictor, load_net, read_mask
+from vos_core import SegmentConfig, Session, VideoPredictor, load_net, read_mask
 from vos_core.davis import DavisSequence, load_sequences, split_names
 from vos_core.detection import load_detector
 from vos_core.metrics import Statistics, f_measure, jaccard, summarize
@@ -37,6 +37,16 @@ class SequenceReport:
         return (self.J.mean + self.F.mean) / 2
 
 
+def fitted_session(predictor: VideoPredictor, seq: DavisSequence) -> tuple[Session, float]:
+    """A session annotated with frame 0 of ``seq`` and fine-tuned; with the fine-tuning seconds."""
+    session = predictor.new_session()
+    predictor.add_mask(session, 0, seq.frames[0], read_mask(seq.masks[0]))
+    start = time.perf_counter()
+    for _ in predictor.fit(session):
+        pass
+    return session, time.perf_counter() - start
+
+
 def evaluate_sequence(
     predictor: VideoPredictor, seq: DavisSequence, variants: dict[str, SegmentConfig] | None = None
 ) -> dict[str, SequenceReport]:
@@ -45,12 +55,7 @@ def evaluate_sequence(
     ``variants`` name filtering configs scored on the same maps and detections (an ablation
     costs one fine-tuning); by default the predictor's own config, under the name "".
     """
-    base = predictor.new_session()
-    predictor.add_mask(base, 0, seq.frames[0], read_mask(seq.masks[0]))
-    start = time.perf_counter()
-    for _ in predictor.fit(base):
-        pass
-    finetune_s = time.perf_counter() - start
+    base, finetune_s = fitted_session(predictor, seq)
     sessions = {name: predictor.clone_session(base, cfg) for name, cfg in variants.items()} if variants else {"": base}
     scores: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in sessions}
     missed = dict.fromkeys(sessions, 0)
