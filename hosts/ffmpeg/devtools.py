@@ -10,7 +10,7 @@ from hosts.ffmpeg.options import add_model_options, settings_from
 
 EXIT_OK = 0
 
-# J mean of the paper's Table 1 (DAVIS-2016 val, full set), row by row.
+# J mean of the paper's Table 1 (DAVIS-2016 val, full set), row by row (rows beyond the paper: none).
 PAPER_TABLE1 = {"appearance": 76.0, "box_clip": 76.4, "box_clip+temporal": 76.7, "cc_filter": 79.1, "full": 80.1}
 
 
@@ -96,11 +96,12 @@ def _cmd_ablation(args: argparse.Namespace, report: Callable, cancelled: Callabl
     if args.out:
         write_json(args.out, {"meta": meta, "variants": {k: results_dict(v) for k, v in per_variant.items()}})
     names = [r.name for r in per_variant["full"]]
-    lines = ["| configuration | J mean | F mean | paper J (full val) | " + " | ".join(names) + " |",
-             "|---|---|---|---|" + "---|" * len(names)]
+    lines = ["| configuration | J mean | F mean | s / 70 frames | paper J (full val) | " + " | ".join(names) + " |",
+             "|---|---|---|---|---|" + "---|" * len(names)]
     for variant, reports in per_variant.items():
         s = summary(reports)
-        lines.append(f"| {variant} | {100 * s['J_mean']:.1f} | {100 * s['F_mean']:.1f} | {PAPER_TABLE1[variant]:.1f} | "
+        seconds = s["finetune_s_mean"] + 70 * s["infer_s_per_frame_mean"]
+        lines.append(f"| {variant} | {100 * s['J_mean']:.1f} | {100 * s['F_mean']:.1f} | {seconds:.0f} | {PAPER_TABLE1.get(variant, '—')} | "
                      + " | ".join(f"{100 * r.J.mean:.1f}" for r in reports) + " |")
     classes = ", ".join(f"{r.name}: {'/'.join(r.classes) or 'uncategorized'}" for r in per_variant["full"])
     table = "\n".join(lines) + f"\n\nPer-sequence cells are J mean. Frame-0 detector classes: {classes}.\n"

@@ -32,8 +32,10 @@ class VOSMATTE_PG_settings(bpy.types.PropertyGroup):
     finetune_iters: bpy.props.IntProperty(
         name="Learning steps", min=0, soft_max=1000, description="Fine-tuning iterations; 0 = the preset's"
     )
+    # Default = the core's SegmentConfig.threshold (the add-on does not import the core).
     threshold: bpy.props.FloatProperty(
-        name="Threshold", default=0.5, min=0.01, max=0.99, description="Object probability above which a pixel is kept"
+        name="Threshold", default=0.7, min=0.01, max=0.99,
+        description="Object probability above which a pixel is kept: higher gives a tighter matte",
     )
     output_dir: bpy.props.StringProperty(
         name="Matte folder", subtype="DIR_PATH", default="//mattes/",
