@@ -30,7 +30,8 @@ import numpy as np
 import torch
 
 from plugin.evaluate import fitted_session, write_json
-from vos_core import SegmentConfig, VideoPredictor, get_preset, load_net, read_mask
+from vos_core import SegmentConfig, VideoPredictor, load_net, read_mask
+from vos_core.config import ABLATION
 from vos_core.davis import DavisSequence, load_sequence, split_names
 from vos_core.detection import Detection, load_detector
 from vos_core.metrics import f_measure, jaccard
@@ -40,30 +41,26 @@ DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2
 RESULTS = REPO / "benchmarks" / "results"
 FRAMES_PER_SHOT = 70
 
-# Tuning settings: overrides of the "fast" preset that change the maps.
+# Tuning settings: overrides of the default SegmentConfig that change the maps (learning rate 5e-3 unless named).
 TUNE_GRID: dict[str, dict] = {
     "it50_h240_f2": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2},
-    "it50_h240_f3": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 3},
+    "it100_h240_f2": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 2},
     "it100_h240_f3": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 3},
     "it100_h240_f3_lr2": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 3,
                           "learning_rate": 1e-2},
     "it200_h240_f3": {"finetune_iters": 200, "train_height": 240, "infer_height": 240, "frozen_stages": 3},
-    "it100_h240_f2": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 2},
     "it100_h240_f4": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 4},
-    "it200_h240_f4": {"finetune_iters": 200, "train_height": 240, "infer_height": 240, "frozen_stages": 4},
-    "it100_h360_f3": {"finetune_iters": 100, "train_height": 360, "infer_height": 360, "frozen_stages": 3},
     "it100_h360_f4": {"finetune_iters": 100, "train_height": 360, "infer_height": 360, "frozen_stages": 4},
-    "it200_h360_f4": {"finetune_iters": 200, "train_height": 360, "infer_height": 360, "frozen_stages": 4},
-    "it200_h480_f4": {"finetune_iters": 200, "train_height": 480, "infer_height": 480, "frozen_stages": 4},
 }
 
-# Filter settings: overrides applied on top of a tuning setting.
+# Filter settings: overrides applied on top of a tuning setting (threshold 0.7 unless named).
 FILTER_GRID: dict[str, dict] = {
-    "appearance": {"postprocess": "threshold", "temporal": False},
-    "box_clip": {"postprocess": "clip", "temporal": False},
-    "box_clip+temporal": {"postprocess": "clip", "temporal": True},
-    "cc_filter": {"postprocess": "hysteresis", "temporal": False},
-    "full": {"postprocess": "hysteresis", "temporal": True},
+    "appearance": ABLATION["appearance"],
+    "box_clip+temporal": ABLATION["box_clip+temporal"],
+    "full@0.5": {**ABLATION["full"], "threshold": 0.5},
+    "full": ABLATION["full"],
+    "full+flow_prior": ABLATION["full+flow_prior"],
+    "full+guided": {**ABLATION["full"], "upsample": "guided"},
 }
 
 
@@ -138,7 +135,7 @@ def run(tunes: list[str], filters: dict[str, dict], names: list[str], cache: Pat
     detector = load_detector("yolox")
     dets = {seq.name: cached_detections(seq, detector, cache / "detections") for seq in sequences}
     for tune in tunes:
-        base = get_preset("fast").with_overrides(**TUNE_GRID[tune])
+        base = SegmentConfig().with_overrides(**TUNE_GRID[tune])
         per_seq = {}
         for seq in sequences:
             print(f"[{time.strftime('%H:%M:%S')}] {tune} {seq.name}", flush=True)

@@ -129,12 +129,16 @@ def reject_unknown(cls: type, data: dict[str, Any], what: str) -> None:
         raise VosError(f"unknown {what}(s): {', '.join(sorted(unknown))}")
 
 
+# Chosen from the J-vs-seconds curve on the dev split (benchmarks/accuracy_curve.md): with the
+# shipped parent (trained at 240 lines) fine-tuning and inferring at 240 lines beat 360, and
+# training more layers (fewer frozen stages) paid more than more iterations: 50 steps with
+# stages 3–5 trained was the best point measured. Measured end to end: benchmarks/results/presets.json.
 PRESETS: dict[str, SegmentConfig] = {
-    # Minutes per clip on a 2-core CPU; for previews.
-    "fast": SegmentConfig(finetune_iters=50, train_height=240, infer_height=240),
-    "balanced": SegmentConfig(finetune_iters=150, train_height=240, infer_height=360),
-    # Full 480p inference; fine-tuning stays at 240 lines because it dominates the cost.
-    "best": SegmentConfig(finetune_iters=300, train_height=240, infer_height=480),
+    # Stages 1–4 frozen: 100 steps on cached features cost about as much as 25 full ones.
+    "fast": SegmentConfig(finetune_iters=100, frozen_stages=4),
+    "balanced": SegmentConfig(finetune_iters=50, frozen_stages=2),
+    # The balanced fine-tuning plus the optical-flow prior (a few ms per frame).
+    "best": SegmentConfig(finetune_iters=50, frozen_stages=2, prior_weight=0.5, prior_sigma=24.0),
 }
 
 
