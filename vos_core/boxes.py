@@ -42,3 +42,9 @@ def box_mask_iou(box: Box, mask: np.ndarray) -> float:
     box_pixels = (rows.stop - rows.start) * (cols.stop - cols.start)
     union = box_pixels + np.count_nonzero(fg) - inside
     return inside / union if union > 0 else 0.0
+
+
+def expand_box(box: Box, fraction: float) -> Box:
+    """``box`` grown by ``fraction`` of its width and height on every side."""
+    dx, dy = fraction * (box[2] - box[0]), fraction * (box[3] - box[1])
+    return box[0] - dx, box[1] - dy, box[2] + dx, box[3] + dy

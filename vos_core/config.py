@@ -44,6 +44,8 @@ class SegmentConfig:
             enables tracking by connected components when no detection fits.
         high_threshold, low_threshold: the hysteresis thresholds; ``None`` derives them from
             ``threshold`` (see :attr:`hysteresis_thresholds`).
+        clip_margin: the "clip" post-process keeps the map inside the selected box grown by this
+            fraction of its size on every side.
         init_iou: on the annotated frame, detections whose box has this IoU with the mask's box
             give the object its classes.
         upsample: how the network's map reaches the frame's resolution: "bilinear", or "guided"
@@ -72,6 +74,7 @@ class SegmentConfig:
     low_threshold: float | None = None
     temporal_iou: float = 0.3
     init_iou: float = 0.5
+    clip_margin: float = 0.2
     max_missed: int = 10
     upsample: str = "bilinear"
     prior_weight: float = 0.0

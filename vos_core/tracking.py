@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .box_filter import appearance_select, initial_detections, track_by_components
-from .boxes import Box, mask_box
+from .boxes import Box, expand_box, mask_box
 from .config import SegmentConfig
 from .detection import Detection
 from .hysteresis import box_clip, hysteresis_filter
@@ -78,5 +78,7 @@ class ObjectTracker:
         box = self.select_box(prob > cfg.threshold, detections)
         boxes = [box] if box is not None else []
         if cfg.postprocess == "clip":
-            return box_clip(prob, boxes, cfg.threshold)
+            # Clipping cuts whatever pokes out of the box, and detector boxes often miss limbs
+            # or wheels by a few pixels: clip at a margin around it.
+            return box_clip(prob, [expand_box(b, cfg.clip_margin) for b in boxes], cfg.threshold)
         return hysteresis_filter(prob, boxes, *cfg.hysteresis_thresholds)
