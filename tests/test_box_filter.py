@@ -144,3 +144,23 @@ def test_components_fallback_needs_contact_with_previous_box():
     fg = blob(0, 10, 0, 10) > 0
     assert track_by_components(fg, (50, 50, 60, 60)) is None
     assert track_by_components(fg, (5, 5, 60, 60)) == (0, 0, 10, 10)
+
+
+def test_clipping_margin_keeps_what_a_tight_detector_box_cuts(davis_root):
+    from vos_core import read_mask
+
+    # A real outline (the breakdancer, limbs out) and a detector-like box 15% too small on each side.
+    gt = read_mask(davis_root / "Annotations/480p/breakdance/00020.png")
+    x0, y0, x1, y1 = mask_box(gt)
+    dx, dy = 0.15 * (x1 - x0), 0.15 * (y1 - y0)
+    tight = (x0 + dx, y0 + dy, x1 - dx, y1 - dy)
+    prob = gt.astype(np.float32) / 255
+    person = Detection(tight, 0, 0.9, "person")
+    kept = {}
+    for margin in (0.0, 0.2):
+        t = tracker(postprocess="clip", temporal=False, clip_margin=margin)
+        t.state.classes = frozenset({0})
+        kept[margin] = np.count_nonzero(t.step(prob, [person]))
+    assert kept[0.0] < 0.9 * np.count_nonzero(gt)  # clipped at the box: limbs lost
+    assert kept[0.2] > kept[0.0] + 0.05 * np.count_nonzero(gt)
+    assert kept[0.2] <= np.count_nonzero(gt)  # the margin never adds what the map does not hold
