@@ -2,8 +2,8 @@
 
 For every preset this runs ``vos-matte ablation`` (one fine-tuning per clip, the five filter
 configurations scored on the same maps; each configuration's per-frame time is that of a run
-using it) and writes ``benchmarks/results/ablation_<preset>.{json,md}``. From the ``full`` rows it
-writes ``benchmarks/results/presets.json``: a list of
+using it) and writes ``benchmarks/results/ablation_<preset>.{json,md}``. From the row that is the preset's own
+configuration (``full``, or ``full+flow_prior`` for a preset that uses the prior) it writes ``benchmarks/results/presets.json``: a list of
 ``{"preset", "J", "F", "seconds_per_70_frames", "split", ...}`` (J and F in percent; seconds =
 mean one-shot fine-tuning + 70 × mean seconds per 480p frame, torch's default threads: 2 here).
 
@@ -22,6 +22,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from vos_core import get_preset
+from vos_core.config import ABLATION
+
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"
 RESULTS = REPO / "benchmarks" / "results"
@@ -34,10 +37,16 @@ def ablation_command(preset: str) -> list[str]:
             "--out", str(RESULTS / f"ablation_{preset}.json"), "--markdown", str(RESULTS / f"ablation_{preset}.md")]
 
 
+def own_row(preset: str) -> str:
+    """The ablation row that is the preset itself (``full``; ``full+flow_prior`` for a preset with the prior)."""
+    config = get_preset(preset)
+    return next(name for name, overrides in ABLATION.items() if config.with_overrides(**overrides) == config)
+
+
 def preset_row(preset: str) -> dict:
-    """The presets.json entry of one preset, from its ablation's ``full`` configuration."""
+    """The presets.json entry of one preset: its ablation row with the preset's own settings."""
     data = json.loads((RESULTS / f"ablation_{preset}.json").read_text())
-    full = data["variants"]["full"]
+    full = data["variants"][own_row(preset)]
     s = full["summary"]
     return {
         "preset": preset,
@@ -45,6 +54,7 @@ def preset_row(preset: str) -> dict:
         "F": round(100 * s["F_mean"], 2),
         "seconds_per_70_frames": round(s["finetune_s_mean"] + FRAMES_PER_SHOT * s["infer_s_per_frame_mean"], 1),
         "split": "dev",
+        "ablation_row": own_row(preset),
         "finetune_s_mean": round(s["finetune_s_mean"], 1),
         "s_per_frame_480p": round(s["infer_s_per_frame_mean"], 3),
         "per_sequence": {r["name"]: {"J": round(100 * r["J"]["mean"], 1), "F": round(100 * r["F"]["mean"], 1)}
