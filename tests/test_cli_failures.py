@@ -12,7 +12,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from conftest import write_small_clip
+from small_clip import write_small_clip
 
 import hosts.ffmpeg.segment as segment_module
 from hosts.ffmpeg.cli import main

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_small_clip
+from small_clip import write_small_clip
 
 from plugin.client import WorkerProcess, run_blocking
 from vos_core import read_mask
