@@ -10,11 +10,14 @@ Two kinds of settings, so the grid stays affordable on 2 cores:
   post-process and its thresholds, box/temporal filters). They are scored on the cached maps
   through the predictor's own ``finish_frame``, so the scores are those of the real pipeline.
 
-Seconds per 70 frames = fine-tuning + 70 × (network + detector + filters per 480p frame), each
-measured here with 2 torch threads. Output: ``benchmarks/results/accuracy_curve.json`` and
+Seconds per 70 frames = fine-tuning + 70 × (network + detector + filters per 480p frame), 2 torch
+threads. Fine-tuning and network times are first those measured with the maps; ``--time`` then
+measures every tuning setting back to back in one process on a quiet machine and replaces them, so
+the rows compare (the ``timed`` field says which). Output: ``benchmarks/results/accuracy_curve.json`` and
 ``.md`` (a table sorted by seconds, the Pareto front marked).
 
     .venv/bin/python benchmarks/accuracy_curve.py [--tune NAME,...] [--filters NAME,...] [--sequences a,b]
+    .venv/bin/python benchmarks/accuracy_curve.py --time
 """
 
 from __future__ import annotations
@@ -144,21 +147,55 @@ def run(tunes: list[str], filters: dict[str, dict], names: list[str], cache: Pat
             key = f"{tune}/{fname}"
             config = base.with_overrides(**overrides)
             scores = {s.name: score_filters(s, per_seq[s.name].maps, dets[s.name][0], config) for s in sequences}
-            finetune_s = float(np.mean([c.finetune_s for c in per_seq.values()]))
-            per_frame = float(np.mean([c.net_s_per_frame + dets[n][1] * (config.postprocess != "threshold")
-                                       + scores[n]["post_s_per_frame"] for n, c in per_seq.items()]))
             rows[key] = {
                 "tune": tune, "filter": fname, "config": config.to_dict(),
                 "J": 100 * float(np.mean([s["J"] for s in scores.values()])),
                 "F": 100 * float(np.mean([s["F"] for s in scores.values()])),
-                "finetune_s": finetune_s, "s_per_frame": per_frame,
-                "seconds_per_70_frames": finetune_s + FRAMES_PER_SHOT * per_frame,
+                # Measured with the maps (and so under whatever else ran then); --time replaces them.
+                "finetune_s": float(np.mean([c.finetune_s for c in per_seq.values()])),
+                "net_s_per_frame": float(np.mean([c.net_s_per_frame for c in per_seq.values()])),
+                "detect_s_per_frame": float(np.mean([d[1] for d in dets.values()])) * (config.postprocess != "threshold"),
+                "filter_s_per_frame": float(np.mean([s["post_s_per_frame"] for s in scores.values()])),
                 "per_sequence_J": {n: 100 * s["J"] for n, s in scores.items()},
                 "per_sequence_F": {n: 100 * s["F"] for n, s in scores.items()},
             }
+            add_seconds(rows[key], results.get("timing", {}).get(tune))
             r = rows[key]
             print(f"  {key:<40} J {r['J']:5.1f} F {r['F']:5.1f} {r['seconds_per_70_frames']:6.1f} s/70", flush=True)
             write_json(out, results)
+    return results
+
+
+def add_seconds(row: dict, timing: dict | None) -> None:
+    """Seconds per 70 frames of a row; fine-tuning and network times from ``timing`` when given."""
+    if timing:
+        row.update(finetune_s=timing["finetune_s"], net_s_per_frame=timing["net_s_per_frame"], timed="back to back")
+    else:
+        row["timed"] = "with the maps"
+    row["s_per_frame"] = row["net_s_per_frame"] + row["detect_s_per_frame"] + row["filter_s_per_frame"]
+    row["seconds_per_70_frames"] = row["finetune_s"] + FRAMES_PER_SHOT * row["s_per_frame"]
+
+
+def time_tunes(tunes: list[str], out: Path, frames: int = 20) -> dict:
+    """Fine-tuning seconds and network seconds per 480p frame of each tuning setting, one after the
+    other in this process (so the rows compare), on *blackswan*: the cost depends on the frame size
+    (854×480 for every DAVIS clip) and the settings, not on the content. Updates ``out``'s rows."""
+    torch.set_num_threads(2)
+    results = json.loads(out.read_text())
+    seq = load_sequence(DAVIS, "blackswan")
+    net, _ = load_net()
+    timing = results.setdefault("timing", {})
+    for tune in tunes:
+        predictor = VideoPredictor(net, SegmentConfig().with_overrides(**TUNE_GRID[tune]))
+        session, finetune_s = fitted_session(predictor, seq)
+        start = time.perf_counter()
+        for i in range(frames):
+            predictor.maps(session, i, seq.frames[i])
+        timing[tune] = {"finetune_s": finetune_s, "net_s_per_frame": (time.perf_counter() - start) / frames}
+        print(f"{tune:<20} fine-tune {finetune_s:5.1f} s, network {timing[tune]['net_s_per_frame']:.3f} s/frame", flush=True)
+    for row in results["rows"].values():
+        add_seconds(row, timing.get(row["tune"]))
+    write_json(out, results)
     return results
 
 
@@ -183,12 +220,17 @@ def main() -> None:
     parser.add_argument("--sequences", help="comma-separated (default: the dev split)")
     parser.add_argument("--cache", default=str(REPO / ".cache" / "accuracy_curve"))
     parser.add_argument("--out", default=str(RESULTS / "accuracy_curve.json"))
+    parser.add_argument("--time", action="store_true",
+                        help="only time each tuning setting back to back (quiet machine) and update the rows' seconds")
     args = parser.parse_args()
     filters = (json.loads(args.filters) if args.filters.lstrip().startswith("{")
                else {k: FILTER_GRID[k] for k in args.filters.split(",")})
     names = args.sequences.split(",") if args.sequences else split_names(DAVIS, "dev")
     out = Path(args.out)
-    results = run(args.tune.split(","), filters, names, Path(args.cache), out)
+    if args.time:
+        results = time_tunes(args.tune.split(","), out)
+    else:
+        results = run(args.tune.split(","), filters, names, Path(args.cache), out)
     out.with_suffix(".md").write_text(markdown(results))
 
 
