@@ -202,10 +202,10 @@ def time_tunes(tunes: list[str], out: Path, frames: int = 20) -> dict:
 def markdown(results: dict) -> str:
     """Rows sorted by seconds; a star marks the Pareto front (no row both faster and better in J)."""
     rows = sorted(results["rows"].values(), key=lambda r: r["seconds_per_70_frames"])
-    lines = ["DAVIS-2016 dev (10 sequences, scored at 480p). Tuning `itN_hH_fK`: N one-shot steps, train and "
+    lines = [("DAVIS-2016 dev (10 sequences, scored at 480p). Tuning `itN_hH_fK`: N one-shot steps, train and "
              "infer height H, K frozen stages (`_lr2`: learning rate ×2). Filters as in the paper's ablation, "
              "threshold 0.7 unless `@0.5`. ★: no faster row has a higher J. Seconds: 2 threads, fine-tuning "
-             "and network timed back to back (`--time`).", "",
+             "and network timed back to back (`--time`)."), "",
              "| | tuning | filters | s / 70 frames | J | F | fine-tune s | s / frame |", "|---|---|---|---|---|---|---|---|"]
     best = -1.0
     for r in rows:
