@@ -19,28 +19,26 @@ class FlowPrior:
     def __init__(self) -> None:
         self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
         self._previous: np.ndarray | None = None
-        self._grid: np.ndarray | None = None
-        self.flow: np.ndarray | None = None  # h×w×2 float32: current pixel → its place in the previous frame
+        # For each current pixel, where it was in the previous frame (x and y maps for cv2.remap);
+        # computed once per frame, shared by every object.
+        self._coords: tuple[np.ndarray, np.ndarray] | None = None
 
     def advance(self, frame_small: np.ndarray) -> None:
         """Take the next frame (h×w×3 uint8 RGB at the network's resolution) and compute its flow."""
         grey = cv2.cvtColor(frame_small, cv2.COLOR_RGB2GRAY)
-        self.flow = None if self._previous is None or self._previous.shape != grey.shape else (
-            self._dis.calc(grey, self._previous, None)
-        )
+        self._coords = None
+        if self._previous is not None and self._previous.shape == grey.shape:
+            flow = self._dis.calc(grey, self._previous, None)
+            h, w = grey.shape
+            xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+            self._coords = (xs + flow[..., 0], ys + flow[..., 1])
         self._previous = grey
 
     def warp(self, previous: np.ndarray) -> np.ndarray | None:
         """``previous`` (h×w float32, aligned with the previous frame) moved into the current frame."""
-        if self.flow is None:
+        if self._coords is None:
             return None
-        h, w = previous.shape
-        if self._grid is None or self._grid.shape[:2] != (h, w):
-            xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-            self._grid = np.dstack([xs, ys])
-        coords = self._grid + self.flow
-        return cv2.remap(previous, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-
+        return cv2.remap(previous, *self._coords, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 def apply_prior(prob: np.ndarray, warped: np.ndarray | None, weight: float, sigma: float) -> np.ndarray:
     """Damp ``prob`` (h×w float32 0..1) away from ``warped`` (the previous mask moved here, 0..1).

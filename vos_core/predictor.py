@@ -172,8 +172,8 @@ class VideoPredictor:
         track. Where objects overlap, a pixel goes to the object with the higher map value.
         """
         cfg = session.config
-        small = self.small_frame(frame)
         if cfg.prior_weight > 0:
+            small = self.small_frame(frame)
             session.prior.advance(small)
         full = {}
         for oid, prob in maps.items():
