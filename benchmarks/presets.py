@@ -1,11 +1,13 @@
 """Each preset end to end on the DAVIS-2016 dev split: the paper's ablation and the full pipeline.
 
-For every preset this runs ``vos-matte ablation`` (one fine-tuning per clip, the five filter
+For every preset this runs ``vos-matte ablation`` (one fine-tuning per clip, the ablation's filter
 configurations scored on the same maps; each configuration's per-frame time is that of a run
 using it) and writes ``benchmarks/results/ablation_<preset>.{json,md}``. From the row that is the preset's own
-configuration (``full``, or ``full+flow_prior`` for a preset that uses the prior) it writes ``benchmarks/results/presets.json``: a list of
-``{"preset", "J", "F", "seconds_per_70_frames", "split", ...}`` (J and F in percent; seconds =
-mean one-shot fine-tuning + 70 × mean seconds per 480p frame, torch's default threads: 2 here).
+configuration (``full``, or ``full+flow_prior`` for a preset that uses the prior) it writes
+``benchmarks/results/presets.json``: a list of ``{"preset", "J", "F", "seconds_per_70_frames",
+"split"}`` (J and F in percent; seconds = mean one-shot fine-tuning + 70 × mean seconds per 480p
+frame, torch's default threads: 2 here), and ``presets_detail.json``: the same rows with the
+per-sequence scores, settings, machine and command.
 
     .venv/bin/python benchmarks/presets.py [--presets fast,balanced,best] [--redo]
 
@@ -29,6 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"
 RESULTS = REPO / "benchmarks" / "results"
 FRAMES_PER_SHOT = 70
+SUMMARY_FIELDS = ("preset", "J", "F", "seconds_per_70_frames", "split")  # presets.json, as issue 10 asks
 
 
 def ablation_command(preset: str) -> list[str]:
@@ -75,11 +78,14 @@ def main() -> None:
     for preset in presets:
         if args.redo or not (RESULTS / f"ablation_{preset}.json").is_file():
             subprocess.run(ablation_command(preset), cwd=REPO, check=True)
-    out = RESULTS / "presets.json"
-    rows = {r["preset"]: r for r in (json.loads(out.read_text()) if out.is_file() else [])}
+    detail = RESULTS / "presets_detail.json"
+    rows = {r["preset"]: r for r in (json.loads(detail.read_text()) if detail.is_file() else [])}
     rows.update({p: preset_row(p) for p in presets})
-    out.write_text(json.dumps([rows[p] for p in sorted(rows, key=["fast", "balanced", "best"].index)], indent=2) + "\n")
-    for row in rows.values():
+    ordered = [rows[p] for p in sorted(rows, key=["fast", "balanced", "best"].index)]
+    detail.write_text(json.dumps(ordered, indent=2) + "\n")
+    summary = [{k: row[k] for k in SUMMARY_FIELDS} for row in ordered]
+    (RESULTS / "presets.json").write_text(json.dumps(summary, indent=2) + "\n")
+    for row in ordered:
         print(f"{row['preset']:<9} J {row['J']:5.1f}  F {row['F']:5.1f}  {row['seconds_per_70_frames']:6.1f} s / 70 frames")
 
 
