@@ -96,10 +96,14 @@ class FfmpegSink:
         self.fmt, self.path, self.info = fmt, Path(path), info
         self.partial = self.path.with_name(f".{self.path.name}.partial{self.fmt.suffix}")
         self.count = 0
-        self._graph = build_graph(fmt, str(self._target()), media, info, background)
+        self._graph = self.graph(media, background)
         self._proc: FfmpegProcess | None = None
         self.committed = False
         self._closed = False  # committed or aborted: nothing left for __exit__ to do
+
+    def graph(self, media: MediaInput, background: str | None) -> ffmpeg.nodes.OutputStream:
+        """The ffmpeg graph this sink runs (a subclass may feed it other frames than grey mattes)."""
+        return build_graph(self.fmt, str(self._target()), media, self.info, background)
 
     def _target(self) -> Path:
         return self.partial / "%05d.png" if self.fmt.is_sequence else self.partial
