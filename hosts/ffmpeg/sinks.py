@@ -57,6 +57,14 @@ def build_graph(
         video = ffmpeg.filter([picture, mattes], "alphamerge")
         if fmt.kind == "composite":
             video = ffmpeg.overlay(background_node(background or "black", info), video, shortest=1)
+    return output_graph(fmt, target, video, source, info)
+
+
+def output_graph(
+    fmt: OutputFormat, target: str, video: ffmpeg.nodes.FilterableStream, source: ffmpeg.nodes.FilterableStream,
+    info: VideoInfo,
+) -> ffmpeg.nodes.OutputStream:
+    """Encode ``video`` as ``fmt`` to ``target``, with ``source``'s audio where the format takes it."""
     streams = [video]
     options = {**fmt.video, "f": fmt.muxer, "frames:v": str(info.frames), "fps_mode": "passthrough"}
     if fmt.audio is not None:
