@@ -17,7 +17,7 @@ import os
 import sys
 import traceback
 
-from hosts.ffmpeg import batch, devtools, info, pipe, segment
+from hosts.ffmpeg import batch, devtools, info, pipe, reframe, segment
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--progress", choices=("bar", "json"), default="bar", help="progress on stderr: bar or json lines")
     parser.add_argument("--quiet", action="store_true", help="print errors only")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (segment, pipe, batch, info, devtools):
+    for module in (segment, pipe, batch, info, reframe, devtools):
         module.register(sub)
     return parser
 
