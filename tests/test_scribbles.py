@@ -69,3 +69,21 @@ def test_synthetic_strokes_on_davis_give_a_close_first_frame_mask(davis_root):
     mask = scribble_mask(frame, fg, bg)
     assert jaccard(mask > 0, truth) > 0.85
     assert jaccard(mask > 0, truth) > jaccard(fg > 0, truth) + 0.5  # GrabCut did the work, not the strokes
+
+
+def test_scribble_command_writes_a_mask_for_segment(davis_root, tmp_path, restore_signals):
+    from hosts.ffmpeg.cli import main
+    from vos_core import write_mask
+
+    seq = load_sequence(davis_root, "dog")
+    truth = read_mask(seq.masks[0]) > 0
+    fg, bg = synthetic_strokes(truth)
+    write_mask(tmp_path / "fg.png", fg)
+    write_mask(tmp_path / "bg.png", bg)
+    out = tmp_path / "mask.png"
+    frames = str(seq.frames.paths[0].parent)  # the folder, frame 0, as `segment` would read it
+    assert main(["--quiet", "scribble", frames, str(tmp_path / "fg.png"), str(tmp_path / "bg.png"), "-o", str(out)]) == 0
+    assert jaccard(read_mask(out) > 0, truth) > 0.7
+    image_out = tmp_path / "from_image.png"
+    assert main(["--quiet", "scribble", str(seq.frames.paths[0]), str(tmp_path / "fg.png"), "-o", str(image_out)]) == 0
+    assert read_mask(image_out).any()

@@ -4,7 +4,7 @@ Sub-commands: ``segment`` (one clip), ``pipe`` (a filter between two ffmpeg proc
 ``batch`` (many clips), ``info`` (probe an input), and the developer tools ``eval``, ``ablation``, ``train-parent``.
 Heavy libraries are imported inside the commands so ``--help`` is instant.
 Exit status: 0 ok; 1 failed (one line on stderr says why; an unexpected internal error also
-gives 1 and says so); 2 usage; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). The first
+gives 1 and says so); 2 usage (a bad flag or malformed job); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). The first
 signal stops at once in any phase and removes partial outputs; a second one ends the process.
 Under ``--progress json`` every failure is also an ``error`` event (kind ``internal`` for a bug;
 ``VOS_DEBUG=1`` then prints its traceback too).
@@ -17,7 +17,7 @@ import os
 import sys
 import traceback
 
-from hosts.ffmpeg import batch, devtools, info, pipe, reframe, segment
+from hosts.ffmpeg import batch, devtools, info, pipe, reframe, scribble, segment
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--progress", choices=("bar", "json"), default="bar", help="progress on stderr: bar or json lines")
     parser.add_argument("--quiet", action="store_true", help="print errors only")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (segment, pipe, batch, info, reframe, devtools):
+    for module in (segment, pipe, batch, info, scribble, reframe, devtools):
         module.register(sub)
     return parser
 
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vos-matte: error: {fields['message']}", file=sys.stderr)
         if fields["kind"] == "internal" and os.environ.get("VOS_DEBUG"):
             traceback.print_exc()
-        return EXIT_USAGE if fields["kind"] == "UsageError" else EXIT_FAILED
+        return EXIT_USAGE if fields["kind"] in ("UsageError", "JobError") else EXIT_FAILED
 
 
 if __name__ == "__main__":
