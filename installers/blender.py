@@ -4,7 +4,7 @@
 
 Works with any Python ≥ 3.11 that has pip. The zip is built from hosts/blender/vos_matte plus files
 generated here, never committed as copies:
-- ``_plugin/``: the core's standard-library worker client (plugin/client.py, plugin/events.py), so the
+- ``_plugin/``: the core's standard-library worker client and job spec (plugin/client.py, events.py, jobs.py), so the
   add-on speaks exactly the protocol of the core it is built with, without importing the core;
 - ``runtime/``: this repository's core as a wheel and installers/runtime_env.py, so the add-on's
   Install Runtime button works without the repository.
@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "hosts" / "blender" / "vos_matte"
-VENDORED = ("client.py", "events.py")
+VENDORED = ("client.py", "events.py", "jobs.py")
 EXT_TOOL = "scripts/addons_core/bl_pkg/cli/blender_ext.py"
 #: setuptools that builds the wheel on its own (pyproject.toml asks for ≥ 68; bdist_wheel is built in from 70.1).
 SETUPTOOLS_OWN_WHEEL = (70, 1)

@@ -17,6 +17,8 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .jobs import JobError
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -56,11 +58,11 @@ def parse(text: str) -> dict[str, Any] | None:
 def error_fields(exc: BaseException) -> dict[str, str]:
     """``{"message", "kind"}`` of the ``error`` event for an exception that ended a job.
 
-    A VosError's message is the whole story; anything else is a missing package or a bug,
-    said in one sentence (hosts keep tracebacks out of the user's sight).
+    A VosError's or JobError's message is the whole story; anything else is a missing package or
+    a bug, said in one sentence (hosts keep tracebacks out of the user's sight).
     """
     errors = sys.modules.get("vos_core.errors")  # loaded by whatever raised a VosError; absent in Blender
-    if errors is not None and isinstance(exc, errors.VosError):
+    if isinstance(exc, JobError) or (errors is not None and isinstance(exc, errors.VosError)):
         return {"message": str(exc), "kind": type(exc).__name__}
     text = " ".join(str(exc).split())
     if isinstance(exc, ImportError):

@@ -26,10 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     cancelled = cancel.install()  # before importing the core: loading torch takes seconds
     try:
-        from .jobs import SegmentJob
+        from .jobs import Job
         from .pipeline import run_job
 
-        run_job(SegmentJob.load(argv[0]), _emit, cancelled=cancelled)
+        run_job(Job.load(argv[0]), _emit, cancelled=cancelled)
     except cancel.Cancelled:
         _emit("cancelled")
         return cancel.exit_status()

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import pytest
 
-from hosts.ffmpeg.tool import find_ffmpeg
+from vos_core.ffmpeg_process import find_ffmpeg
 from plugin.client import WorkerProcess
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}

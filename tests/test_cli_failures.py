@@ -18,7 +18,7 @@ import hosts.ffmpeg.segment as segment_module
 from hosts.ffmpeg.cli import main
 from hosts.ffmpeg.segment import ClipJob, run_clip
 from hosts.ffmpeg.sinks import FfmpegSink
-from hosts.ffmpeg.tool import find_ffmpeg
+from vos_core.ffmpeg_process import find_ffmpeg
 from plugin.client import run_blocking
 from vos_core import VosError, read_mask
 

@@ -20,8 +20,8 @@ import pytest
 
 from hosts.ffmpeg.cli import main
 from hosts.ffmpeg.formats import FORMATS, UsageError, resolve
-from hosts.ffmpeg.media import exact_rate, open_input, probe
-from hosts.ffmpeg.tool import find_ffmpeg
+from vos_core.media import exact_rate, open_input, probe
+from vos_core.ffmpeg_process import find_ffmpeg
 from vos_core import read_mask
 from vos_core.masks import resize_mask
 from vos_core.metrics import jaccard

@@ -41,12 +41,12 @@ def test_unreadable_files_raise_input_error(tmp_path):
         read_mask(junk)
     with pytest.raises(InputError, match="not found"):
         read_mask(tmp_path / "missing.png")
-    with pytest.raises(InputError, match="cannot decode video"):
+    with pytest.raises(InputError, match="is not a video ffmpeg can read"):
         open_frames(junk.rename(tmp_path / "junk.mp4"))
     with pytest.raises(InputError, match="not found"):
         open_frames(tmp_path / "nowhere.mp4")
     (tmp_path / "empty_dir").mkdir()
-    with pytest.raises(InputError, match="no image files"):
+    with pytest.raises(InputError, match="no image files in the folder"):
         open_frames(tmp_path / "empty_dir")
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hosts.ffmpeg.formats import resolve
-from hosts.ffmpeg.media import MediaInput, VideoInfo
+from vos_core.media import MediaInput, VideoInfo
 from hosts.ffmpeg.sinks import FfmpegSink
 from plugin.outputs import PngSequenceWriter
 from vos_core import VosError, read_mask

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 import pytest
 
-from hosts.ffmpeg.media import decode, display_rotation, open_input, probe
-from hosts.ffmpeg.tool import find_ffmpeg
+from vos_core.media import decode, display_rotation, open_input, probe
+from vos_core.ffmpeg_process import find_ffmpeg
 from vos_core import read_mask
 
 CODED_W, CODED_H, FRAMES = 64, 48, 4

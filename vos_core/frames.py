@@ -1,7 +1,9 @@
-"""Frame sources: image folders and video files, read one frame at a time.
+"""Frame sources, read one frame at a time: the clip a host segments, and DAVIS image folders.
 
 Frames at stage boundaries are H×W×3 uint8 RGB arrays. Sources never hold more than one
-decoded frame, so memory does not grow with clip length.
+decoded frame, so memory does not grow with clip length. Hosts' clips are decoded by ffmpeg
+(:class:`VideoSource`); :class:`ImageFolder` reads the DAVIS benchmark's JPEG folders, where
+frames and annotations are paired by file name.
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ import cv2
 import numpy as np
 
 from .errors import InputError
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+from .media import IMAGE_SUFFIXES, MediaInput, VideoInfo, decode, open_input, probe, read_frame
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -54,53 +55,38 @@ class ImageFolder:
 
 
 @dataclass(frozen=True)
-class VideoFile:
-    """Frames decoded from a video file by OpenCV's bundled FFmpeg."""
+class VideoSource:
+    """A clip decoded by ffmpeg: a video file, a folder of images or an ffmpeg pattern.
 
-    path: Path
-    frame_count: int
+    The one decoder every host uses (the CLI, the worker, and through it Blender), so they all see
+    the same frames, upright by the stream's rotation. Re-iterable (each pass runs its own
+    ffmpeg); ``len()`` is the probed frame count, which a full pass checks (see media.decode).
+    """
+
+    media: MediaInput
+    info: VideoInfo
 
     @classmethod
-    def open(cls, path: str | Path) -> VideoFile:
-        path = Path(path)
-        cap = cv2.VideoCapture(str(path))
-        try:
-            ok, _ = cap.read()
-            if not cap.isOpened() or not ok:
-                raise InputError(f"cannot decode video {path} (not a video, or no frames)")
-            count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        finally:
-            cap.release()
-        return cls(path, count)
+    def open(cls, path: str | Path, fps: str | None = None) -> VideoSource:
+        """Probe ``path``; ``fps`` is the rate of image sequences (default 25). InputError if unreadable."""
+        media = open_input(str(path), fps)
+        return cls(media, probe(media))
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the frames."""
+        return self.info.width, self.info.height
 
     def __len__(self) -> int:
-        # Container frame counts can be estimates; iteration is the truth.
-        return self.frame_count
+        return self.info.frames
 
     def __getitem__(self, index: int) -> np.ndarray:
-        for i, frame in enumerate(self):
-            if i == index:
-                return frame
-        raise InputError(f"{self.path} has no frame {index}")
+        return read_frame(self.media, self.info, index)
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        cap = cv2.VideoCapture(str(self.path))
-        try:
-            while True:
-                ok, frame = cap.read()
-                if not ok:
-                    return
-                yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-        finally:
-            cap.release()
+        return decode(self.media, self.info)
 
 
-FrameSource = ImageFolder | VideoFile
-
-
-def open_frames(path: str | Path) -> FrameSource:
-    """Open an image folder or a video file as a frame source."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"input not found: {path}")
-    return ImageFolder.open(path) if path.is_dir() else VideoFile.open(path)
+def open_frames(path: str | Path, fps: str | None = None) -> VideoSource:
+    """Open a video file, an image folder or an ffmpeg pattern (``frames/%05d.png``) as a frame source."""
+    return VideoSource.open(path, fps)

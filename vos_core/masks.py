@@ -1,4 +1,4 @@
-"""Reading and checking first-frame masks.
+"""Reading and checking the masks an editor draws: one object per file, or an index PNG of several.
 
 Masks at stage boundaries are H×W uint8 arrays holding 0 (background) or 255 (object).
 """
@@ -34,6 +34,44 @@ def read_mask(path: str | Path) -> np.ndarray:
     if first.ndim == 3:
         first = first[..., 0]
     return np.where(first >= 128, 255, 0).astype(np.uint8)
+
+
+def read_index_mask(path: str | Path) -> dict[int, np.ndarray]:
+    """Read an index PNG (palette or grey, as DAVIS-2017 ships) as ``{value: H×W uint8 0/255}``.
+
+    Every non-zero pixel value is one object's id; 0 is background. InputError for an RGB image
+    (its colours are not ids) or an image with no object at all.
+    """
+    path = Path(path)
+    try:
+        with Image.open(path) as im:
+            im.load()
+            if im.mode not in ("P", "L", "I", "I;16"):
+                raise InputError(f"index mask {path} is {im.mode}: save it as a palette or grey PNG whose values are ids")
+            values = np.asarray(im)
+    except FileNotFoundError:
+        raise InputError(f"mask file not found: {path}") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InputError(f"cannot read mask {path}: {exc}") from None
+    ids = [int(v) for v in np.unique(values) if v != 0]
+    if not ids:
+        raise InputError(f"index mask {path} holds no object (every pixel is 0)")
+    return {obj_id: np.where(values == obj_id, 255, 0).astype(np.uint8) for obj_id in ids}
+
+
+def fit_mask(mask: np.ndarray, size: tuple[int, int], resize: bool, what: str) -> np.ndarray:
+    """``mask`` at the frame ``size`` (width, height), checked (see validate_mask); InputError if it does not fit.
+
+    A mask of another size is scaled only when ``resize`` is set, so a mask drawn for another clip
+    is not silently stretched.
+    """
+    width, height = size
+    if mask.shape != (height, width):
+        if not resize:
+            raise InputError(f"{what} is {mask.shape[1]}×{mask.shape[0]} but the video is {width}×{height}; "
+                             "pass --resize-mask to scale it")
+        mask = resize_mask(mask, width, height)
+    return validate_mask(mask, (height, width), what)
 
 
 def validate_mask(mask: np.ndarray, frame_shape: tuple[int, ...], what: str = "mask") -> np.ndarray:

@@ -23,9 +23,8 @@ from pathlib import Path
 import ffmpeg
 import numpy as np
 
-from vos_core import InputError
-
-from .tool import FfmpegProcess, argv
+from .errors import InputError
+from .ffmpeg_process import FfmpegProcess, argv
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".exr", ".dpx")
 DEFAULT_SEQUENCE_FPS = "25"
@@ -162,19 +161,28 @@ def decode(media: MediaInput, info: VideoInfo) -> Iterator[np.ndarray]:
     """Yield each frame as H×W×3 uint8 RGB, one at a time (memory does not grow with clip length).
 
     Frames are passed through as decoded (no rate conversion), so frame ``n`` here is frame ``n``
-    of the input. Closing the generator early stops the decoder.
+    of the input. Closing the generator early stops the decoder. Decoding to the end checks the
+    count against the probed ``info.frames`` and raises InputError if they differ: every output
+    is written for the probed count and pairs mattes with source frames by position, so a clip
+    that decodes to another count (damaged packets, a decoder that drops or adds frames) would
+    give misplaced mattes.
     """
     graph = media.node()["v:0"].output("pipe:", f="rawvideo", pix_fmt="rgb24", fps_mode="passthrough")
     proc = FfmpegProcess(argv(graph), stdout=subprocess.PIPE)
     frame_bytes = info.width * info.height * 3
+    count = 0
     try:
         while True:
             data = proc.proc.stdout.read(frame_bytes)
             if len(data) < frame_bytes:
                 break
+            count += 1
             yield np.frombuffer(data, np.uint8).reshape(info.height, info.width, 3).copy()  # writable
         if proc.wait() != 0:
             raise InputError(f"decoding {media.path} failed: {proc.error_text()}")
+        if count != info.frames:
+            raise InputError(f"{media.path} decoded to {count} frames but its container lists {info.frames}: "
+                             "the file may be damaged; re-encode it (e.g. ffmpeg -i IN -c:v ffv1 OUT.mkv)")
     finally:
         proc.kill()
         proc.close()
@@ -184,7 +192,7 @@ def read_frame(media: MediaInput, info: VideoInfo, index: int) -> np.ndarray:
     """Frame ``index``: ffmpeg decodes up to it and sends only that one (its ``select`` counts
     decoded frames, as :func:`decode` does)."""
     if not 0 <= index < info.frames:
-        raise InputError(f"{media.path} has {info.frames} frames; there is no frame {index} to hold the mask")
+        raise InputError(f"{media.path} has {info.frames} frames; there is no frame {index}")
     picked = media.node()["v:0"].filter("select", f"eq(n,{index})")
     graph = picked.output("pipe:", f="rawvideo", pix_fmt="rgb24", fps_mode="passthrough", **{"frames:v": "1"})
     proc = FfmpegProcess(argv(graph), stdout=subprocess.PIPE)

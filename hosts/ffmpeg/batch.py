@@ -4,10 +4,12 @@ A clip that fails is reported and the run goes on with the next one; a status li
 printed on stdout at the end, and the exit status is 1 if any clip failed. Ctrl-C/SIGTERM stop
 the whole run (the clip in progress leaves no partial output).
 
-Each job has ``input`` and ``mask`` and at least one of ``matte`` (alias ``output``), ``alpha``,
-``composite``; optional ``mask_frame``, ``resize_mask``, ``refine_mask``, ``fps``, ``background``,
-``preset``, ``iters``. The command line's options are the defaults for every job.
-A JSON file holds a list of such objects; a CSV file has them as columns (empty cell = default).
+A JSON file holds a list of jobs in the form every host shares (plugin/jobs.py: ``objects`` with
+keyframes, ``index_masks``, ``outputs``, ``start``/``end``...), or in the single-mask form: ``input``,
+``mask``, at least one of ``matte`` (alias ``output``), ``alpha``, ``composite``; optional
+``mask_frame``, ``start``, ``end``, ``resize_mask``, ``refine_mask``, ``fps``, ``background``,
+``preset``, ``iters``. A CSV file has the single-mask form as columns (empty cell = default). The
+command line's options are the defaults for every job.
 """
 
 from __future__ import annotations
@@ -16,16 +18,21 @@ import argparse
 import csv
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .formats import KINDS, UsageError
+from .formats import UsageError
+from .job_options import add_input_options, add_output_options, shared_fields
 from .options import add_model_options
-from .segment import ClipJob, EventSink, add_input_options, add_output_options, failure_fields, run_clip
+from .segment import EventSink, failure_fields, run_clip
 
+if TYPE_CHECKING:
+    from plugin.jobs import Job
+
+#: CSV cells are text: these columns are read as whole numbers, these as true/false.
+NUMBERS = ("mask_frame", "start", "end", "iters", "version")
 FLAGS = ("resize_mask", "refine_mask")
-FIELDS = {"input", "mask", "output", *KINDS, "mask_frame", *FLAGS, "fps", "background", "preset", "iters"}
 
 
 @dataclass(frozen=True)
@@ -49,30 +56,19 @@ def read_rows(path: str) -> list[dict[str, Any]]:
     return [{k: v for k, v in row.items() if v not in ("", None)} for row in rows]
 
 
-def job_from_row(n: int, row: dict[str, Any], defaults: ClipJob) -> ClipJob:
-    """One row as a ClipJob over ``defaults``; UsageError naming row ``n`` if it is malformed."""
-    unknown = set(row) - FIELDS
-    missing = {"input", "mask"} - set(row)
-    if unknown or missing:
-        problem = f"unknown field(s) {sorted(unknown)}" if unknown else f"missing {sorted(missing)}"
-        raise UsageError(f"job {n}: {problem}")
-    row = {("matte" if k == "output" else k): v for k, v in row.items()}
-    outputs = tuple((kind, path) for kind in KINDS for path in _as_list(row.get(kind)))
+def job_from_row(n: int, row: dict[str, Any], defaults: dict[str, Any], from_csv: bool = False) -> Job:
+    """One row as a Job over ``defaults`` (the command line's options); UsageError naming row ``n`` if malformed."""
+    from plugin.jobs import Job
+
     try:
-        settings = {**defaults.settings, **({"finetune_iters": int(row["iters"])} if "iters" in row else {})}
-        fields = {k: row[k] for k in ("input", "mask", "fps", "background", "preset") if k in row}
-        fields |= {k: _as_bool(row[k]) for k in FLAGS if k in row}
-        if "mask_frame" in row:
-            fields["mask_frame"] = int(row["mask_frame"])
-    except ValueError as exc:
+        if from_csv:
+            row = {k: int(v) if k in NUMBERS else _as_bool(v) if k in FLAGS else v for k, v in row.items()}
+        settings = row.get("settings", {})
+        if isinstance(settings, dict):  # anything else: Job.from_dict says what is wrong
+            settings = {**defaults["settings"], **settings}
+        return Job.from_dict({**defaults, **row, "settings": settings})
+    except ValueError as exc:  # a cell that is not a number or flag, or a JobError (a ValueError too)
         raise UsageError(f"job {n}: {exc}") from None
-    return replace(defaults, **fields, outputs=outputs, settings=settings)
-
-
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
 def _as_bool(value: Any) -> bool:
@@ -85,7 +81,7 @@ def _as_bool(value: Any) -> bool:
     raise ValueError(f"expected true or false, got {value!r}")
 
 
-def run_batch(jobs: list[ClipJob], report: EventSink, cancelled: Callable[[], bool]) -> list[ClipStatus]:
+def run_batch(jobs: list[Job], report: EventSink, cancelled: Callable[[], bool]) -> list[ClipStatus]:
     """Run every job, continuing past failures; Cancelled propagates and ends the run."""
     statuses = []
     for n, job in enumerate(jobs, 1):
@@ -111,8 +107,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_batch(args: argparse.Namespace, report: EventSink, cancelled: Callable[[], bool]) -> int:
-    defaults = ClipJob.from_args(args, input="", mask="", outputs=())
-    jobs = [job_from_row(n, row, defaults) for n, row in enumerate(read_rows(args.jobs), 1)]
+    from_csv = args.jobs.lower().endswith(".csv")
+    jobs = [job_from_row(n, row, shared_fields(args), from_csv) for n, row in enumerate(read_rows(args.jobs), 1)]
     statuses = run_batch(jobs, report, cancelled)
     if not args.quiet:
         for s in statuses:

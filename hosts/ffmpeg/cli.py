@@ -4,8 +4,8 @@ Sub-commands: ``segment`` (one clip), ``pipe`` (a filter between two ffmpeg proc
 ``batch`` (many clips), ``info`` (probe an input), and the developer tools ``eval``, ``ablation``, ``train-parent``.
 Heavy libraries are imported inside the commands so ``--help`` is instant.
 Exit status: 0 ok; 1 failed (one line on stderr says why; an unexpected internal error also
-gives 1 and says so); 2 usage (a bad flag or malformed job); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). The first
-signal stops at once in any phase and removes partial outputs; a second one ends the process.
+gives 1 and says so); 2 usage (a bad flag or malformed job); 130 interrupted (Ctrl-C), 143
+terminated (SIGTERM). The first signal stops at once in any phase and removes partial outputs; a second one ends the process.
 Under ``--progress json`` every failure is also an ``error`` event (kind ``internal`` for a bug;
 ``VOS_DEBUG=1`` then prints its traceback too).
 """

@@ -17,8 +17,9 @@ from typing import BinaryIO
 
 import numpy as np
 
+from .job_options import add_input_options
 from .options import add_model_options, settings_from
-from .segment import EventSink, add_input_options, load_mask, start_segmenting
+from .segment import EventSink, start_segmenting
 
 
 def read_frames(stream: BinaryIO, width: int, height: int) -> Iterator[np.ndarray]:
@@ -49,39 +50,59 @@ def parse_size(text: str) -> tuple[int, int]:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("pipe", help="filter raw RGB frames on stdin into raw grey mattes on stdout")
     p.add_argument("--size", type=parse_size, required=True, metavar="WxH", help="frame size, e.g. 854x480")
-    p.add_argument("--mask", required=True, help="mask image (white = object) drawn on --mask-frame")
+    p.add_argument("--mask", required=True, help="mask image (white = object) drawn on the first frame")
     p.add_argument("--frames", type=int, help="frame count, if known (for the ETA only)")
     add_input_options(p)
     add_model_options(p)
     p.set_defaults(run=_cmd_pipe)
 
 
+class FirstFrameHeld:
+    """Frames from stdin as a frame source for the core: the first one held (it carries the keyframe), the rest streamed.
+
+    It can be read only once and has no length, so the core segments it forward from its first frame.
+    """
+
+    def __init__(self, first: np.ndarray, rest: Iterator[np.ndarray]) -> None:
+        self.first, self.rest = first, rest
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        if index != 0:
+            raise IndexError(index)
+        return self.first
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return chain([self.first], self.rest)
+
+
 def _cmd_pipe(args: argparse.Namespace, report: EventSink, cancelled: Callable[[], bool]) -> int:
     from plugin.refine import grabcut_refine
-    from vos_core import InputError, VosError, get_preset
+    from vos_core import InputError, VosError, get_preset, read_mask
+    from vos_core.masks import fit_mask
+    from vos_core.propagation import Keyframe
 
     width, height = args.size
     config = get_preset(args.preset).with_overrides(**settings_from(args))
-    if args.mask_frame < 0:
-        raise InputError(f"mask frame must be >= 0, got {args.mask_frame}")
+    if args.mask_frame != 0:
+        raise InputError("pipe reads stdin once, so the mask must be drawn on its first frame (--mask-frame 0); "
+                         "use segment for masks on later frames")
     frames = read_frames(sys.stdin.buffer, width, height)
-    # Frames up to the annotated one are held back until it arrives (keep --mask-frame early).
-    held = [frame for _, frame in zip(range(args.mask_frame + 1), frames)]
-    if len(held) <= args.mask_frame:
-        raise InputError(f"stdin had {len(held)} frames; there is no frame {args.mask_frame} to hold the mask")
-    annotated = held[-1]
-    mask = load_mask(args.mask, annotated.shape, args.resize_mask)
+    first = next(frames, None)
+    if first is None:
+        raise InputError("stdin had no frame to hold the mask")
+    mask = fit_mask(read_mask(args.mask), (width, height), args.resize_mask, f"mask {args.mask}")
     if args.refine_mask:
-        mask = grabcut_refine(annotated, mask)
+        mask = grabcut_refine(first, mask)
     out = sys.stdout.buffer
     count, start = 0, time.perf_counter()
     stream = start_segmenting(
-        chain(held, frames), annotated, mask, config, mask_frame=args.mask_frame, total=args.frames,
+        FirstFrameHeld(first, frames), {1: [Keyframe(0, mask)]}, config, start=0, end=None,
         preset=args.preset, weights=args.weights, device=args.device, report=report, cancelled=cancelled,
+        frames=args.frames,
     )
-    for count, (_, matte) in enumerate(stream, 1):
+    for count, result in enumerate(stream, 1):
         try:
-            out.write(matte.tobytes())
+            out.write(result.matte.tobytes())
             out.flush()
         except BrokenPipeError:
             os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # no second error at interpreter exit

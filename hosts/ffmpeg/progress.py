@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
-STAGE_LABELS = {"finetune": "fine-tuning", "segment": "segmenting"}
+STAGE_LABELS = {"finetune": "fine-tuning", "segment": "segmenting", "join": "joining"}
 
 
 def _clock(seconds: float | None) -> str:

@@ -1,7 +1,13 @@
-"""``vos-matte segment``: one clip in, any number of matte, alpha and composite outputs out.
+"""``vos-matte segment``: one clip in, any number of matte, alpha, composite and index-map outputs out.
 
-The clip is decoded once by an ffmpeg pipe and segmented frame by frame; each output is its own
-ffmpeg process fed the mattes as they come, so memory does not grow with clip length.
+Each object is drawn on one or more frames (keyframes); every frame is segmented from the nearest
+keyframe, forward and backward, and a keyframe's frame comes out as drawn, so drawing the object
+again where the matte went wrong is how a result is corrected. Several objects each get their own
+outputs ({object} in the path). --start/--end segment only that range; outputs still span the
+whole clip (empty mattes outside the range) so they line up with it.
+
+The clip is decoded by ffmpeg (vos_core.frames.VideoSource, the decoder every host uses); each
+output is its own ffmpeg process fed the mattes as they come, so memory does not grow with clip length.
 """
 
 from __future__ import annotations
@@ -10,47 +16,30 @@ import argparse
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, closing
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .formats import KINDS, UsageError, choices
-from .options import add_model_options, settings_from
+from .formats import UsageError, choices
+from .job_options import add_input_options, add_mask_options, add_output_options, job_fields
+from .options import add_model_options
+
+if TYPE_CHECKING:
+    from plugin.jobs import Job
+
+#: Index maps must come back exactly: PNG folders and FFV1 are lossless, ProRes is not.
+INDEX_SUFFIXES = ("", ".mkv")
+EXAMPLES = """examples:
+  vos-matte segment clip.mp4 --mask first.png -o matte.mkv
+  vos-matte segment clip.mp4 --mask 0:swan.png --mask 80:swan_fix.png -o matte.mkv   # a correction on frame 80
+  vos-matte segment clip.mp4 --object swan --mask 0:swan.png --object dog --mask 12:dog.png \\
+      -o 'mattes/{object}.mkv' --index ids/                                          # two objects, an id map
+  vos-matte segment clip.mp4 --object rider --object bike --index-mask 0:anno.png \\
+      -o 'mattes/{object}/'                                                            # ids 1, 2 from one PNG
+  vos-matte segment clip.mp4 --mask 120:m.png --start 100 --end 200 --alpha cut.mov  # only frames 100-200
+"""
 
 EventSink = Callable[[str, dict], None]
-
-
-@dataclass(frozen=True)
-class ClipJob:
-    """Segment ``input`` from ``mask`` (drawn on frame ``mask_frame``) into ``outputs``.
-
-    ``outputs`` holds ``(kind, path)`` pairs, kind one of matte/alpha/composite; the suffix of
-    ``path`` picks the format (see formats.FORMATS). ``fps`` is the rate of image-sequence inputs;
-    ``background`` (a colour or a clip) is what composites are laid over.
-    """
-
-    input: str
-    mask: str
-    outputs: tuple[tuple[str, str], ...]
-    mask_frame: int = 0
-    resize_mask: bool = False
-    refine_mask: bool = False
-    fps: str | None = None
-    background: str = "black"
-    preset: str = "fast"
-    settings: dict[str, Any] = field(default_factory=dict)
-    weights: str | None = None
-    device: str | None = None
-
-    @classmethod
-    def from_args(cls, args: argparse.Namespace, **fields: Any) -> ClipJob:
-        """The job the shared command-line options describe; ``fields`` sets the rest."""
-        return cls(
-            mask_frame=args.mask_frame, resize_mask=args.resize_mask, refine_mask=args.refine_mask, fps=args.fps,
-            background=args.background, preset=args.preset, settings=settings_from(args), weights=args.weights,
-            device=args.device, **fields,
-        )
 
 
 def failure_fields(exc: Exception) -> dict[str, str]:
@@ -60,121 +49,112 @@ def failure_fields(exc: Exception) -> dict[str, str]:
     return {"message": str(exc), "kind": "UsageError"} if isinstance(exc, UsageError) else error_fields(exc)
 
 
-def load_mask(path: str, frame_shape: tuple[int, ...], resize: bool) -> np.ndarray:
-    """The editor's mask as H×W uint8 0/255 at the frame's size, or InputError saying what is wrong."""
-    from vos_core import InputError, read_mask, validate_mask
-    from vos_core.masks import resize_mask
-
-    mask = read_mask(path)
-    height, width = frame_shape[:2]
-    if mask.shape != (height, width):
-        if not resize:
-            raise InputError(
-                f"mask {path} is {mask.shape[1]}×{mask.shape[0]} but the video is {width}×{height}; "
-                "pass --resize-mask to scale it"
-            )
-        mask = resize_mask(mask, width, height)
-    return validate_mask(mask, frame_shape, what=f"mask {path}")
-
-
 def start_segmenting(
-    frames: Iterable[np.ndarray], annotated: np.ndarray, mask: np.ndarray, config, *, mask_frame: int,
-    total: int | None, preset: str, weights: str | None, device: str | None, report: EventSink,
-    cancelled: Callable[[], bool],
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Pick the device, announce ``started`` and return plugin.pipeline.segment_stream's generator."""
-
+    source: Iterable[np.ndarray], objects: dict, config, *, start: int, end: int | None, preset: str,
+    weights: str | None, device: str | None, report: EventSink, cancelled: Callable[[], bool],
+    frames: int | None = None,
+) -> Iterator:
+    """Pick the device, announce ``started`` (``frames``: how many will come out, if known) and
+    return plugin.pipeline.segment_stream's generator of FrameOut."""
     from plugin.device import describe, pick_device
     from plugin.pipeline import segment_stream
 
     chosen = pick_device(device)
-    report("started", {"device": describe(chosen), "frames": total, "preset": preset})
-    return segment_stream(
-        frames, annotated, mask, config, mask_frame=mask_frame, total=total, weights=weights, device=chosen,
-        on_event=report, cancelled=cancelled,
-    )
+    report("started", {"device": describe(chosen), "frames": frames, "preset": preset})
+    return segment_stream(source, objects, config, start=start, end=end, weights=weights, device=chosen,
+                          on_event=report, cancelled=cancelled)
 
 
-def run_clip(job: ClipJob, report: EventSink, cancelled: Callable[[], bool]) -> dict[str, Any]:
-    """Run ``job`` end to end; returns the ``done`` event's fields. Raises VosError or Cancelled.
+def index_map(masks: dict[int, np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+    """One H×W uint8 map of object ids (0 = background) from per-object 0/255 masks that do not overlap."""
+    ids = np.zeros(shape, np.uint8)
+    for obj_id, mask in masks.items():
+        ids[mask > 0] = obj_id
+    return ids
+
+
+def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict[str, Any]:
+    """Run ``job`` end to end; returns the ``done`` event's fields. Raises VosError, JobError or Cancelled.
 
     Everything cheap is checked before the network is loaded: output formats and whether their
-    encoders take the input's frame size, weights, input, mask, paths. If some outputs then fail
-    to finish, the others are still kept and the error names both.
+    encoders take the input's frame size, weights, input, masks, paths. Every output covers the
+    whole clip, frame for frame, so it lines up with the source on a timeline: outside
+    ``start..end`` mattes are empty. If some outputs fail to finish, the others are still kept
+    and the error names both.
     """
-    from plugin.refine import grabcut_refine
-    from vos_core import VosError, get_preset
+    from plugin.inputs import load_job_inputs
+    from vos_core import VosError
     from vos_core.weights import resolve_weights
 
     from .formats import resolve
-    from .media import decode, open_input, probe, read_frame
     from .sinks import FfmpegSink, check_encodable
 
-    if not job.outputs:
-        raise UsageError("no output given: use -o/--matte, --alpha or --composite")
-    formats = [(resolve(kind, path), path) for kind, path in job.outputs]
-    config = get_preset(job.preset).with_overrides(**job.settings)
+    formats = {out: resolve("matte" if out.kind == "index" else out.kind, out.path) for out in job.outputs}
+    lossy = [out.path for out, fmt in formats.items() if out.kind == "index" and fmt.suffix not in INDEX_SUFFIXES]
+    if lossy:
+        raise UsageError(f"--index {lossy[0]}: ids need a lossless format: a folder (PNGs) or .mkv (FFV1)")
+    config = job.config()
     resolve_weights(job.weights)
-    media = open_input(job.input, job.fps)
-    info = probe(media)
-    for fmt, path in formats:
-        check_encodable(fmt, path, info)
-    annotated = read_frame(media, info, job.mask_frame)
-    mask = load_mask(job.mask, annotated.shape, job.resize_mask)
-    if job.refine_mask:
-        mask = grabcut_refine(annotated, mask)
-    start = time.perf_counter()
+    source, objects, labels = load_job_inputs(job)
+    info = source.info
+    for out, fmt in formats.items():
+        check_encodable(fmt, out.path, info)
+    targets = job.output_paths(labels)
+    empty = np.zeros((info.height, info.width), np.uint8)
+    started = time.perf_counter()
     with ExitStack() as stack:
-        sinks = [stack.enter_context(FfmpegSink(fmt, path, media, info, job.background)) for fmt, path in formats]
-        frames = stack.enter_context(closing(decode(media, info)))  # stops the decoder on cancel or error
+        sinks = [(obj_id, stack.enter_context(FfmpegSink(formats[out], path, source.media, info, job.background)))
+                 for out, obj_id, path in targets]
+
+        def write(masks: dict[int, np.ndarray]) -> None:
+            for obj_id, sink in sinks:
+                sink.write(index_map(masks, empty.shape) if obj_id is None else masks.get(obj_id, empty))
+
+        last = info.frames - 1 if job.end is None else job.end
         stream = start_segmenting(
-            frames, annotated, mask, config, mask_frame=job.mask_frame, total=info.frames,
-            preset=job.preset, weights=job.weights, device=job.device, report=report, cancelled=cancelled,
+            source, objects, config, start=job.start, end=job.end, preset=job.preset, weights=job.weights,
+            device=job.device, report=report, cancelled=cancelled, frames=last - job.start + 1,
         )
-        for _, matte in stream:
-            for sink in sinks:
-                sink.write(matte)
-        if sinks[0].count != info.frames:
-            raise VosError(f"{job.input}: decoded {sinks[0].count} frames, expected {info.frames}")
+        for _ in range(job.start):
+            write({})
+        with closing(stream):  # stops its decoder on cancel or error
+            for frame in stream:
+                write(frame.masks)
+        if sinks[0][1].count != last + 1:
+            raise VosError(f"{job.input}: segmented {sinks[0][1].count - job.start} frames of {job.start}..{last}")
+        for _ in range(last + 1, info.frames):
+            write({})
         failures = []
-        for sink in sinks:
+        for _, sink in sinks:
             try:
                 sink.commit()
             except VosError as exc:
                 sink.abort()
                 failures.append(str(exc))
-    paths = [path for (_, path), sink in zip(formats, sinks) if sink.committed]
+    paths = [path for (_, _, path), (_, sink) in zip(targets, sinks) if sink.committed]
     if failures:
         kept = f"; kept {', '.join(paths)}" if paths else ""
         raise VosError(f"{'; '.join(failures)}{kept}")
-    done = {"output": paths[0], "outputs": paths, "frames": info.frames, "seconds": time.perf_counter() - start}
+    done = {"output": paths[0], "outputs": paths, "frames": info.frames, "seconds": time.perf_counter() - started}
     report("done", done)
     return done
 
 
-def add_input_options(p: argparse.ArgumentParser) -> None:
-    """Mask options shared by ``segment``, ``pipe`` and ``batch``."""
-    p.add_argument("--mask-frame", type=int, default=0, help="frame index the mask was drawn on (default 0)")
-    p.add_argument("--resize-mask", action="store_true", help="scale the mask to the frame size if they differ")
-    p.add_argument("--refine-mask", action="store_true", help="snap the drawn mask to edges (GrabCut) first")
-
-
-def add_output_options(p: argparse.ArgumentParser) -> None:
-    """Output and input-rate options shared by ``segment`` and ``batch`` (as defaults there)."""
-    p.add_argument("--fps", help="frame rate of image-sequence inputs, e.g. 24 or 24000/1001 (default 25)")
-    p.add_argument("--background", default="black", help="colour (green, #00ff00) or clip under --composite")
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "segment", help="cut an object out of a clip, given its mask on one frame",
-        description="Outputs are chosen by flag and suffix; each flag may be repeated.",
+        "segment", help="cut objects out of a clip, given their masks on one or more frames",
+        description=__doc__.split("\n\n")[1], epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("input", help="video file, folder of images, or ffmpeg pattern like frames/%%05d.png")
-    p.add_argument("--mask", required=True, help="mask image (white = object) drawn on --mask-frame")
+    add_mask_options(p)
+    outputs = p.add_argument_group("outputs (each flag repeatable; {object} in a path becomes the object's name)")
     for kind, flags in (("matte", ("-o", "--matte")), ("alpha", ("--alpha",)), ("composite", ("--composite",))):
-        p.add_argument(*flags, dest=kind, action="append", default=[], metavar="PATH",
-                       help=f"write a {kind}: {choices(kind)}")
+        outputs.add_argument(*flags, dest=kind, action="append", default=[], metavar="PATH",
+                             help=f"write a {kind} per object: {choices(kind)}")
+    outputs.add_argument("--index", action="append", default=[], metavar="PATH",
+                         help="write one map of object ids (0 = background) for all objects: "
+                              "a folder (8-bit grey PNGs) or .mkv (FFV1)")
     add_input_options(p)
     add_output_options(p)
     add_model_options(p)
@@ -182,7 +162,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_segment(args: argparse.Namespace, report: EventSink, cancelled: Callable[[], bool]) -> int:
-    outputs = tuple((k, path) for k in KINDS for path in getattr(args, k))
-    job = ClipJob.from_args(args, input=args.input, mask=args.mask, outputs=outputs)
-    run_clip(job, report, cancelled)
+    from plugin.jobs import Job
+
+    run_clip(Job.from_dict(job_fields(args)), report, cancelled)
     return 0

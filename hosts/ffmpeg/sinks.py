@@ -20,10 +20,10 @@ import numpy as np
 
 from plugin.outputs import move_into_place
 from vos_core import VosError
+from vos_core.ffmpeg_process import FfmpegProcess, argv
+from vos_core.media import MediaInput, VideoInfo
 
 from .formats import OutputFormat, UsageError, choices
-from .media import MediaInput, VideoInfo
-from .tool import FfmpegProcess, argv
 
 
 def _rate(rate: Fraction) -> str:

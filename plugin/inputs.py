@@ -1,0 +1,76 @@
+"""A job's inputs as the core takes them: the clip's frame source and each object's keyframes.
+
+The one place masks are loaded for every host (CLI, batch, worker, Blender through the worker):
+mask files and index PNGs are read, scaled to the frame if the job allows it, checked, and
+optionally snapped to edges (GrabCut), giving per-object H×W uint8 0/255 keyframe masks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vos_core import InputError, read_mask
+from vos_core.frames import VideoSource, open_frames
+from vos_core.masks import fit_mask, read_index_mask
+from vos_core.propagation import Keyframe
+
+from .jobs import Job, object_labels
+from .refine import grabcut_refine
+
+
+def load_job_inputs(job: Job) -> tuple[VideoSource, dict[int, list[Keyframe]], dict[int, str]]:
+    """Open the job's clip and load its masks: ``(source, {object id: keyframes by frame}, {object id: label})``.
+
+    InputError, in one sentence, for an unreadable clip or mask, a mask on a frame the clip does
+    not have, a range past the clip's end, or an object with no keyframe in the range.
+    """
+    source = open_frames(job.input, job.fps)
+    last = len(source) - 1
+    if job.end is not None and job.end > last or job.start > last:
+        raise InputError(f"the range {job.start}..{job.end} goes past the last frame of {job.input} ({last})")
+    objects = load_keyframes(job, source)
+    labels = object_labels(job, list(objects))
+    end = last if job.end is None else job.end
+    for obj_id, keyframes in objects.items():
+        if not any(job.start <= key.frame <= end for key in keyframes):
+            raise InputError(f"object {labels[obj_id]} has no keyframe in frames {job.start}..{end}: "
+                             "draw it on a frame inside the range")
+    return source, objects, labels
+
+
+def load_keyframes(job: Job, source: VideoSource) -> dict[int, list[Keyframe]]:
+    """Every object's keyframes (sorted by frame) from its mask files and the job's index PNGs."""
+    drawn = read_drawn_masks(job)
+    frames: dict[int, np.ndarray] = {}  # frames GrabCut needs, decoded once for all objects
+    objects = {}
+    for obj_id, masks in sorted(drawn.items()):
+        keyframes = []
+        for frame, (mask, what) in sorted(masks.items()):
+            if frame >= len(source):
+                raise InputError(f"{what} is for frame {frame}, but {job.input} has {len(source)} frames")
+            mask = fit_mask(mask, source.size, job.resize_mask, what)
+            if job.refine_mask:
+                if frame not in frames:
+                    frames[frame] = source[frame]
+                mask = grabcut_refine(frames[frame], mask)
+            keyframes.append(Keyframe(frame, mask))
+        objects[obj_id] = keyframes
+    return objects
+
+
+def read_drawn_masks(job: Job) -> dict[int, dict[int, tuple[np.ndarray, str]]]:
+    """``{object id: {frame: (mask as read, what to call it in errors)}}``; InputError for two masks of one frame."""
+    drawn: dict[int, dict[int, tuple[np.ndarray, str]]] = {}
+    for obj in job.objects:
+        drawn[obj.id] = {ref.frame: (read_mask(ref.mask), f"mask {ref.mask}") for ref in obj.keyframes}
+    for ref in job.index_masks:
+        for obj_id, mask in read_index_mask(ref.mask).items():
+            masks = drawn.setdefault(obj_id, {})
+            if ref.frame in masks:
+                raise InputError(f"object {obj_id} has two masks for frame {ref.frame} ({masks[ref.frame][1]} and "
+                                 f"index mask {ref.mask}): keep one")
+            masks[ref.frame] = (mask, f"object {obj_id} of index mask {ref.mask}")
+    missing = [obj.label for obj in job.objects if not drawn[obj.id]]
+    if missing:
+        raise InputError(f"object {missing[0]} has no keyframe: no mask or index mask holds its id")
+    return drawn
