@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 import pytest
 
-from vos_core.ffmpeg_process import find_ffmpeg
 from plugin.client import WorkerProcess
+from vos_core.ffmpeg_process import find_ffmpeg
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -16,11 +17,12 @@ from small_clip import write_small_clip
 
 import hosts.ffmpeg.segment as segment_module
 from hosts.ffmpeg.cli import main
-from hosts.ffmpeg.segment import ClipJob, run_clip
+from hosts.ffmpeg.segment import run_clip
 from hosts.ffmpeg.sinks import FfmpegSink
-from vos_core.ffmpeg_process import find_ffmpeg
 from plugin.client import run_blocking
+from plugin.jobs import Job
 from vos_core import VosError, read_mask
+from vos_core.ffmpeg_process import find_ffmpeg
 
 FAST = ["--iters", "0", "--infer-height", "64", "--detector", "none"]
 
@@ -68,8 +70,11 @@ def test_outputs_that_finished_are_kept_when_another_fails(tmp_path, monkeypatch
         return commit(self)
 
     monkeypatch.setattr(FfmpegSink, "commit", commit_or_fail)
-    outputs = (("matte", str(out / "matte.mkv")), ("alpha", str(out / "alpha.mov")), ("matte", str(out / "png")))
-    job = ClipJob(str(clip), str(mask), outputs, settings={"finetune_iters": 0, "infer_height": 64, "detector": "none"})
+    outputs = [{"kind": kind, "path": str(out / name)} for kind, name in (("matte", "matte.mkv"), ("alpha", "alpha.mov"),
+                                                                          ("matte", "png"))]
+    job = Job.from_dict({"input": str(clip), "mask": str(mask), "settings": {"finetune_iters": 0, "infer_height": 64,
+                         "detector": "none"}, "outputs": outputs, "objects": [{"id": 1, "keyframes": [
+                         {"frame": 0, "mask": str(mask)}]}], "version": 2})
     with pytest.raises(VosError, match=rf"alpha.mov: disk full; kept {out / 'matte.mkv'}, {out / 'png'}$"):
         run_clip(job, lambda kind, fields: None, lambda: False)
     assert sorted(p.name for p in out.iterdir()) == ["matte.mkv", "png"]  # no alpha.mov, no hidden partials
@@ -84,7 +89,7 @@ def test_an_internal_error_is_one_sentence_and_an_event_and_leaves_no_temp_files
     make_mask(mask, 64, 48)
 
     def broken(*args, **kwargs):
-        yield 0, np.zeros((48, 64), np.uint8)
+        yield SimpleNamespace(index=0, masks={1: np.zeros((48, 64), np.uint8)})
         raise IndexError("list index out of range")
 
     monkeypatch.setattr(segment_module, "start_segmenting", broken)
@@ -130,12 +135,12 @@ def test_mask_frame_beyond_an_image_folder_is_a_clear_error(swan_folder, tmp_pat
     run = vos("segment", str(swan_folder / "frames"), "--mask", str(swan_folder / "mask.png"), "--mask-frame", "99",
               "-o", str(tmp_path / "m.mkv"))
     assert run.returncode == 1
-    assert run.stderr.endswith("has 6 frames; there is no frame 99 to hold the mask\n") and run.stderr.count("\n") == 1
+    message = f"mask {swan_folder / 'mask.png'} is for frame 99, but {swan_folder / 'frames'} has 6 frames"
+    assert run.stderr == f"vos-matte: error: {message}\n"
 
     job = tmp_path / "job.json"
     job.write_text(json.dumps({"input": str(swan_folder / "frames"), "mask": str(swan_folder / "mask.png"),
                                "output": str(tmp_path / "o"), "mask_frame": 99}))
     code, events = run_blocking(sys.executable, str(job))
     assert code == 1
-    assert events[-1] == {"event": "error", "kind": "InputError",
-                          "message": f"{swan_folder / 'frames'} has 6 frames; there is no frame 99"}
+    assert events[-1] == {"event": "error", "kind": "InputError", "message": message}

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from hosts.ffmpeg.formats import resolve
-from vos_core.media import MediaInput, VideoInfo
 from hosts.ffmpeg.sinks import FfmpegSink
 from plugin.outputs import PngSequenceWriter
 from vos_core import VosError, read_mask
+from vos_core.media import MediaInput, VideoInfo
 
 MATTES = [np.pad(np.full((8, 8), 255, np.uint8), ((4 + i, 12 - i), (8, 16))) for i in range(3)]  # 24×32
 
