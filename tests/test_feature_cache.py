@@ -32,7 +32,7 @@ def tune(parent, clip, config: SegmentConfig) -> tuple[list[float], np.ndarray, 
     net = copy.deepcopy(parent)
     calls = []
     hook = net.features[0].register_forward_hook(lambda *_: calls.append(1))  # stage 1's first conv
-    losses = [step.loss for step in fine_tune(net, image, mask, config, "cpu")]
+    losses = [step.loss for step in fine_tune(net, [(image, mask)], config, "cpu")]
     hook.remove()
     predictor = VideoPredictor(net, config)
     return losses, predictor.predict_map(net, predictor.small_frame(later)), len(calls)
@@ -61,7 +61,7 @@ def test_fine_tuning_on_cached_features_lowers_the_loss(parent, clip):
 def test_only_the_stages_above_the_frozen_ones_change(parent, clip):
     image, mask, _ = clip
     net = copy.deepcopy(parent)
-    for _ in fine_tune(net, image, mask, BASE, "cpu"):
+    for _ in fine_tune(net, [(image, mask)], BASE, "cpu"):
         pass
     for stage in range(5):
         before = torch.cat([p.flatten() for p in parent.stage_modules(stage).parameters()])

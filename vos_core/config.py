@@ -56,6 +56,8 @@ class SegmentConfig:
             what the optical flow explains.
         max_missed: after this many frames without an acceptable box, the temporal filter lets
             go so the object can be re-acquired.
+        refit_iters: after a correction (keyframes added to a fitted object), fine-tuning
+            continues from the fitted network for this many steps on all keyframes.
     """
 
     finetune_iters: int = 100
@@ -79,10 +81,12 @@ class SegmentConfig:
     upsample: str = "bilinear"
     prior_weight: float = 0.0
     prior_sigma: float = 8.0
+    refit_iters: int = 25
 
     def __post_init__(self) -> None:
-        if self.finetune_iters < 0:
-            raise VosError(f"finetune_iters must be >= 0, got {self.finetune_iters}")
+        for name in ("finetune_iters", "refit_iters"):
+            if getattr(self, name) < 0:
+                raise VosError(f"{name} must be >= 0, got {getattr(self, name)}")
         if not 0 <= self.frozen_stages <= 5:
             raise VosError(f"frozen_stages must be in 0..5, got {self.frozen_stages}")
         if self.augment_copies < 1:

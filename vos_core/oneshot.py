@@ -1,8 +1,8 @@
-"""One-shot fine-tuning: adapt a copy of the parent network to the annotated frame."""
+"""One-shot fine-tuning: adapt a copy of the parent network to the annotated frames (keyframes)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -27,30 +27,38 @@ class TrainStep:
 
 def fine_tune(
     net: AppearanceNet,
-    image: np.ndarray,
-    mask: np.ndarray,
+    keyframes: Sequence[tuple[np.ndarray, np.ndarray]],
     config: SegmentConfig,
     device: torch.device | str,
     obj_id: int = 1,
+    iterations: int | None = None,
 ) -> Iterator[TrainStep]:
-    """Fine-tune ``net`` in place on one frame (H×W×3 uint8 RGB) and its mask (H×W uint8 0/255).
+    """Fine-tune ``net`` in place on annotated frames: ``(H×W×3 uint8 RGB, H×W uint8 0/255 mask)`` pairs.
 
     A generator: each iteration yields a :class:`TrainStep`, so the caller shows progress and
-    may stop early. Training cycles through ``config.augment_copies`` augmented copies of the
-    frame (mirror, rotation, resize; seeded from ``config.seed`` and ``obj_id``). With
-    ``config.cache_features`` the frozen stages run once per copy instead of once per step:
-    the same steps, computed with less work.
+    may stop early. Training cycles through augmented copies of the keyframes (mirror, rotation,
+    resize; seeded from ``config.seed`` and ``obj_id``): ``config.augment_copies`` of them, or
+    one per keyframe if there are more keyframes, taken from the keyframes in turn so each one
+    is an equal share of the training. With ``config.cache_features`` the frozen stages run once
+    per copy instead of once per step: the same steps, computed with less work.
+    ``iterations`` defaults to ``config.finetune_iters`` (fewer when continuing a fitted net).
     """
     rng = np.random.default_rng([config.seed, obj_id])
     torch.manual_seed(config.seed)
-    image = resize_to_height(image, config.train_height)
-    mask = resize_to_height(mask, config.train_height, interpolation=cv2.INTER_NEAREST)
+    scaled = [
+        (resize_to_height(image, config.train_height),
+         resize_to_height(mask, config.train_height, interpolation=cv2.INTER_NEAREST))
+        for image, mask in keyframes
+    ]
+    total = config.finetune_iters if iterations is None else iterations
+    n_copies = max(config.augment_copies, len(scaled))
     optimizer = make_optimizer(net, config.learning_rate, config.frozen_stages)
     copies: list[Example] = []
-    for step in range(1, config.finetune_iters + 1):
-        k = (step - 1) % config.augment_copies
+    for step in range(1, total + 1):
+        k = (step - 1) % n_copies
         if k == len(copies):
+            image, mask = scaled[k % len(scaled)]
             copies.append(make_example(net, *augment(image, mask, rng), device, cache=config.cache_features))
         loss = step_on(net, optimizer, copies[k])
-        yield TrainStep(obj_id, step, config.finetune_iters, loss)
+        yield TrainStep(obj_id, step, total, loss)
     net.eval()

@@ -3,19 +3,24 @@
     predictor = VideoPredictor(net, config, device, detector)
     session = predictor.new_session()
     predictor.add_mask(session, frame_idx=0, image=first_rgb, mask=first_mask, obj_id=1)
+    predictor.add_mask(session, frame_idx=40, image=rgb_40, mask=correction, obj_id=1)  # a keyframe
     for step in predictor.fit(session): ...                    # TrainStep, for progress bars
     for result in predictor.propagate(session, frames): ...    # FrameResult, one per frame
 
 Networks (``AppearanceNet``, the detector) are kept apart from the per-clip runtime state
-(``Session``): one adapted network and one tracker per object. Frames stream through
-``propagate``: nothing is kept from one frame to the next but each object's track state.
+(``Session``): one adapted network and one tracker per object. With one keyframe at the start,
+frames stream through ``propagate``: nothing is kept from one frame to the next but each
+object's track state. With keyframes later in the clip, objects are tracked outward from each
+keyframe in both directions over maps kept on disk (``clip_store.py``), so memory stays flat.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
+from itertools import islice, pairwise
 
 import cv2
 import numpy as np
@@ -23,27 +28,33 @@ import torch
 
 from .appearance import AppearanceNet, to_input
 from .augment import resize_to_height
+from .clip_store import ClipStore
 from .config import SegmentConfig
 from .detection import Detection, Detector
 from .errors import InputError
 from .flow_prior import FlowPrior, apply_prior
 from .masks import validate_mask
+from .metrics import jaccard
 from .oneshot import TrainStep, fine_tune
+from .propagation import Run, join_index, plan_runs, streams_forward
 from .tracking import ObjectTracker
 from .upsample import upsample_map
 
 
 @dataclass
 class ObjectState:
-    """One annotated object: its first mask, its own adapted network (after fitting) and its track."""
+    """One annotated object: its keyframes, its own adapted network (after fitting) and its track."""
 
     obj_id: int
-    frame_idx: int
-    image: np.ndarray  # H×W×3 uint8 RGB of the annotated frame
-    mask: np.ndarray  # H×W uint8 0/255
+    keyframes: dict[int, tuple[np.ndarray, np.ndarray]]  # frame → (H×W×3 uint8 RGB, H×W uint8 0/255 mask)
     tracker: ObjectTracker
     net: AppearanceNet | None = None
     previous: np.ndarray | None = None  # last mask at the network's resolution, float32 0..1 (flow prior)
+
+    @property
+    def first(self) -> tuple[np.ndarray, np.ndarray]:
+        """The earliest keyframe's image and mask."""
+        return self.keyframes[min(self.keyframes)]
 
 
 @dataclass
@@ -58,18 +69,24 @@ class Session:
 
 @dataclass(frozen=True)
 class FrameResult:
-    """Output for one frame: per object a map (H×W float32 0..1, after the temporal prior and
-    upsampling: what the filters saw) and a mask (H×W uint8 0/255)."""
+    """Output for one frame: per object a map (H×W float32 0..1, upsampled; after the temporal
+    prior when streaming forward) and a mask (H×W uint8 0/255); and the frame (H×W×3 uint8 RGB)."""
 
     index: int
     maps: dict[int, np.ndarray]
     masks: dict[int, np.ndarray]
     detections: tuple[Detection, ...] = ()
+    frame: np.ndarray | None = None
 
     @property
     def matte(self) -> np.ndarray:
         """All objects together as one H×W uint8 0/255 matte."""
         return np.maximum.reduce(list(self.masks.values()))
+
+
+def _small_mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """An H×W 0/255 mask at the network's resolution as float32 0..1 (what the flow prior warps)."""
+    return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_AREA) / np.float32(255)
 
 
 class VideoPredictor:
@@ -92,33 +109,54 @@ class VideoPredictor:
         return Session(config or self.config)
 
     def add_mask(self, session: Session, frame_idx: int, image: np.ndarray, mask: np.ndarray, obj_id: int = 1) -> None:
-        """Annotate object ``obj_id`` on frame ``frame_idx`` (image H×W×3 uint8 RGB, mask H×W)."""
+        """Annotate object ``obj_id`` on frame ``frame_idx`` (image H×W×3 uint8 RGB, mask H×W).
+
+        Call again for the same object to add a keyframe (a correction): fine-tuning learns from
+        all of an object's keyframes, and every frame is segmented from the nearest ones. Adding
+        a keyframe to a fitted object makes :meth:`fit` fit it again.
+        """
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise InputError(f"frame must be H×W×3 uint8 RGB, got {image.shape} {image.dtype}")
         if session.frame_shape not in (None, image.shape[:2]):
             raise InputError(f"frame size {image.shape[1]}×{image.shape[0]} differs from the clip's")
-        mask = validate_mask(mask, image.shape, what=f"mask of object {obj_id}")
+        if frame_idx < 0:
+            raise InputError(f"keyframe index must be >= 0, got {frame_idx}")
+        mask = validate_mask(mask, image.shape, what=f"mask of object {obj_id} on frame {frame_idx}")
         session.frame_shape = image.shape[:2]
-        session.objects[obj_id] = ObjectState(obj_id, frame_idx, image, mask, ObjectTracker(session.config))
+        obj = session.objects.setdefault(obj_id, ObjectState(obj_id, {}, ObjectTracker(session.config)))
+        obj.keyframes[frame_idx] = (image, mask)
+        obj.net = None
 
-    def fit(self, session: Session) -> Iterator[TrainStep]:
-        """Fine-tune one copy of the parent network per object, yielding progress; start the tracks."""
+    def fit(self, session: Session, warm: dict[int, tuple[dict, int]] | None = None) -> Iterator[TrainStep]:
+        """Fine-tune one copy of the parent network per object on its keyframes, yielding progress.
+
+        ``warm`` maps an object id to ``(state_dict, iterations)``: start from that fitted
+        network (e.g. cached from a run with fewer keyframes) and train that many steps more,
+        instead of the full ``finetune_iters`` from the parent.
+        """
         if not session.objects:
             raise InputError("no mask was added: annotate at least one object first")
         for obj in session.objects.values():
             if obj.net is None:
                 net = copy.deepcopy(self.net)
-                yield from fine_tune(net, obj.image, obj.mask, self.config, self.device, obj.obj_id)
+                iterations = None
+                if warm and obj.obj_id in warm:
+                    state, iterations = warm[obj.obj_id]
+                    net.load_state_dict(state)
+                examples = [obj.keyframes[k] for k in sorted(obj.keyframes)]
+                yield from fine_tune(net, examples, self.config, self.device, obj.obj_id, iterations)
                 obj.net = net
-                obj.tracker.start(obj.mask, self.detect(obj.image, session))
+                image, mask = obj.first
+                obj.tracker.start(mask, self.detect(image, session))
 
     def clone_session(self, session: Session, config: SegmentConfig) -> Session:
         """A fitted session's objects with fresh tracks under another filtering config (ablations)."""
         clone = Session(config, frame_shape=session.frame_shape)
         for oid, obj in session.objects.items():
             tracker = ObjectTracker(config)
-            tracker.start(obj.mask, self.detect(obj.image, clone))
-            clone.objects[oid] = ObjectState(oid, obj.frame_idx, obj.image, obj.mask, tracker, obj.net)
+            image, mask = obj.first
+            tracker.start(mask, self.detect(image, clone))
+            clone.objects[oid] = ObjectState(oid, dict(obj.keyframes), tracker, obj.net)
         return clone
 
     def detect(self, frame: np.ndarray, *sessions: Session) -> list[Detection]:
@@ -135,27 +173,51 @@ class VideoPredictor:
         """Appearance map of a frame already scaled by :meth:`small_frame`: h×w float32 in 0..1."""
         return torch.sigmoid(net(to_input(small, self.device)))[0, 0].float().cpu().numpy()
 
-    def propagate(self, session: Session, frames: Iterable[np.ndarray]) -> Iterator[FrameResult]:
-        """Segment every frame of ``frames`` (H×W×3 uint8 RGB, in clip order), one at a time.
+    def propagate(
+        self,
+        session: Session,
+        frames: Iterable[np.ndarray],
+        start: int = 0,
+        end: int | None = None,
+        on_scan: Callable[[int, int], None] | None = None,
+    ) -> Iterator[FrameResult]:
+        """Segment frames ``start..end`` (inclusive; ``end`` None: to the last) of a clip.
 
-        Fits first if :meth:`fit` has not been run. Annotated frames return their own mask.
+        ``frames`` are the clip's frames from frame 0 (H×W×3 uint8 RGB, in order). Yields one
+        :class:`FrameResult` per frame, in order. Fits first if :meth:`fit` has not been run.
+        Keyframes return their own mask. When the only keyframe in range is ``start``, frames
+        stream through one at a time. Otherwise each object is tracked outward from its
+        keyframes in both directions (see ``propagation.py``): the network runs once per frame,
+        its maps go to a disk store, ``frames`` is iterated a second time for the output (it
+        must be a sequence or a re-iterable source, with ``len()`` when ``end`` is None), and
+        ``on_scan(done, total)`` reports the first pass.
         """
         for _ in self.fit(session):
             pass
-        for index, frame in enumerate(frames):
-            maps = self.maps(session, index, frame)
-            detections = self.detect(frame, session)
-            yield self.finish_frame(session, index, frame, maps, detections)
+        last = end if end is not None else (len(frames) - 1 if isinstance(frames, Sized) else sys.maxsize)
+        if all(streams_forward(list(obj.keyframes), start, last) for obj in session.objects.values()):
+            for index, frame in enumerate(islice(frames, start, None if end is None else end + 1), start):
+                maps = self.maps(session, index, frame)
+                detections = self.detect(frame, session)
+                yield self.finish_frame(session, index, frame, maps, detections)
+            return
+        if iter(frames) is frames or last == sys.maxsize:
+            raise InputError("keyframes after the first frame need a clip that can be read twice, with a known length")
+        yield from self._propagate_outward(session, frames, start, last, on_scan)
 
     def maps(self, session: Session, index: int, frame: np.ndarray) -> dict[int, np.ndarray]:
         """Each object's appearance map for frame ``index``, at the network's resolution (h×w float32)."""
+        self._check_size(session, index, frame)
+        small = self.small_frame(frame)
+        return {oid: self.predict_map(obj.net, small) for oid, obj in session.objects.items()}
+
+    @staticmethod
+    def _check_size(session: Session, index: int, frame: np.ndarray) -> None:
         if frame.shape[:2] != session.frame_shape:
             raise InputError(
                 f"frame {index} is {frame.shape[1]}×{frame.shape[0]}, the annotated frame was "
                 f"{session.frame_shape[1]}×{session.frame_shape[0]}"
             )
-        small = self.small_frame(frame)
-        return {oid: self.predict_map(obj.net, small) for oid, obj in session.objects.items()}
 
     def finish_frame(
         self,
@@ -185,11 +247,90 @@ class VideoPredictor:
         masks = {}
         for oid, prob in full.items():
             obj = session.objects[oid]
-            if obj.frame_idx == index:
-                obj.tracker.start(obj.mask, detections)
-                masks[oid] = obj.mask
+            if index in obj.keyframes:
+                masks[oid] = obj.keyframes[index][1]
+                obj.tracker.start(masks[oid], detections)
             else:
                 masks[oid] = np.where((obj.tracker.step(prob, detections) > 0) & (prob >= best), 255, 0).astype(np.uint8)
             if cfg.prior_weight > 0:
-                obj.previous = cv2.resize(masks[oid], small.shape[1::-1], interpolation=cv2.INTER_AREA) / np.float32(255)
-        return FrameResult(index, full, masks, tuple(detections))
+                obj.previous = _small_mask(masks[oid], small.shape)
+        return FrameResult(index, full, masks, tuple(detections), frame)
+
+    def _propagate_outward(
+        self,
+        session: Session,
+        frames: Iterable[np.ndarray],
+        start: int,
+        end: int,
+        on_scan: Callable[[int, int], None] | None,
+    ) -> Iterator[FrameResult]:
+        """Keyframes anywhere: scan the maps to a disk store, track every object outward, join, output."""
+        cfg = session.config
+        height, width = session.frame_shape
+        small_shape = self.small_frame(np.zeros((height, width, 3), np.uint8)).shape[:2]
+        with ClipStore(end - start + 1, small_shape, (height, width), list(session.objects)) as store:
+            count = 0
+            for i, frame in enumerate(islice(frames, start, end + 1)):
+                self._check_size(session, start + i, frame)
+                store.small[i] = small = self.small_frame(frame)
+                for oid, obj in session.objects.items():
+                    store.maps[oid][i] = self.predict_map(obj.net, small)
+                store.detections[i] = self.detect(frame, session)
+                count = i + 1
+                if on_scan is not None:
+                    on_scan(count, store.n)
+            if count == 0:
+                return
+            end = start + count - 1
+            forward = {oid: self._track_outward(cfg, store, obj, start, end) for oid, obj in session.objects.items()}
+            for i, frame in enumerate(islice(frames, start, end + 1)):
+                index = start + i
+                full = {oid: upsample_map(np.asarray(store.maps[oid][i]), frame, cfg.upsample) for oid in forward}
+                best = np.maximum.reduce(list(full.values()))
+                masks = {}
+                for oid, obj in session.objects.items():
+                    if index in obj.keyframes:
+                        masks[oid] = obj.keyframes[index][1]
+                    else:
+                        tracked = store.mask(oid, forward[oid][i], i) > 0
+                        masks[oid] = np.where(tracked & (full[oid] >= best), 255, 0).astype(np.uint8)
+                yield FrameResult(index, full, masks, tuple(store.detections[i]), frame)
+
+    def _track_outward(self, cfg: SegmentConfig, store: ClipStore, obj: ObjectState, start: int, end: int) -> list[bool]:
+        """Run ``obj``'s trackers from each keyframe in range; per frame, whether the output takes
+        the forward run's mask (else the backward one's). Indices are relative to ``start``."""
+        keyframes = [k - start for k in obj.keyframes]
+        for run in plan_runs(keyframes, 0, end - start):
+            self._track_run(cfg, store, obj, start, run)
+        inside = sorted(k for k in keyframes if 0 <= k <= end - start)
+        forward = [i > inside[0] for i in range(store.n)]
+        for left, right in pairwise(inside):
+            gap = range(left + 1, right)
+            agreement = [jaccard(store.mask(obj.obj_id, True, t), store.mask(obj.obj_id, False, t)) for t in gap]
+            for t in gap[join_index(agreement):]:
+                forward[t] = False
+        return forward
+
+    def _track_run(self, cfg: SegmentConfig, store: ClipStore, obj: ObjectState, start: int, run: Run) -> None:
+        """One tracker pass over stored maps, from keyframe ``run.origin`` (relative to ``start``)."""
+        tracker = ObjectTracker(cfg)
+        _, mask = obj.keyframes[start + run.origin]
+        tracker.start(mask, store.detections[run.origin])
+        prior = FlowPrior() if cfg.prior_weight > 0 else None
+        if prior is not None:
+            prior.advance(store.small[run.origin])
+            previous = _small_mask(mask, store.small.shape[1:])
+        # Without the frame at hand, bilinear upsampling needs only its size; the guided mode is
+        # guided by the network-resolution frame scaled up.
+        height, width = store.full_shape
+        size_only = np.broadcast_to(np.zeros(3, np.uint8), (height, width, 3))
+        for t in run.frames:
+            prob = np.asarray(store.maps[obj.obj_id][t])
+            if prior is not None:
+                prior.advance(store.small[t])
+                prob = apply_prior(prob, prior.warp(previous), cfg.prior_weight, cfg.prior_sigma)
+            guide = cv2.resize(store.small[t], (width, height)) if cfg.upsample == "guided" else size_only
+            mask = tracker.step(upsample_map(prob, guide, cfg.upsample), store.detections[t])
+            store.put_mask(obj.obj_id, run.forward, t, mask)
+            if prior is not None:
+                previous = _small_mask(mask, store.small.shape[1:])

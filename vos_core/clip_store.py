@@ -1,0 +1,63 @@
+"""Per-frame intermediate results on disk, so segmenting in both directions keeps memory flat.
+
+Backward tracking visits frames in reverse, but videos decode forward only. The network runs
+once per frame in decode order and its maps (network resolution), the scaled frames
+(for the optical-flow prior) and each tracker run's masks (full resolution, one bit per pixel)
+go to memory-mapped files in a private temporary folder that is removed on close. At the
+network's 240 lines that is about 0.3 MB per frame plus 0.5 MB per object per frame (maps are
+kept in float32 so a run from the store thresholds exactly what a streaming run does); RAM
+holds one frame of each. Detections (a few boxes per frame) stay in memory.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Self
+
+import numpy as np
+
+from .detection import Detection
+
+
+class ClipStore:
+    """Frames ``0..n-1`` of a range: small frames, per-object maps, detections, per-run masks."""
+
+    def __init__(self, n: int, small_shape: tuple[int, int], full_shape: tuple[int, int], obj_ids: list[int]) -> None:
+        self.n, self.full_shape = n, full_shape
+        self._dir = Path(tempfile.mkdtemp(prefix="vos-matte-"))
+        h, w = small_shape
+        self.small = self._array("small", (n, h, w, 3), np.uint8)
+        self.maps = {oid: self._array(f"map{oid}", (n, h, w), np.float32) for oid in obj_ids}
+        self.detections: list[list[Detection]] = [[] for _ in range(n)]
+        self._masks: dict[tuple[int, bool], np.memmap] = {}
+        self._bytes = (full_shape[0] * full_shape[1] + 7) // 8
+
+    def _array(self, name: str, shape: tuple[int, ...], dtype: type) -> np.memmap:
+        return np.lib.format.open_memmap(self._dir / f"{name}.npy", mode="w+", dtype=dtype, shape=shape)
+
+    def put_mask(self, oid: int, forward: bool, i: int, mask: np.ndarray) -> None:
+        """Store run (``oid``, direction)'s H×W mask (non-zero = object) for frame ``i``."""
+        key = (oid, forward)
+        if key not in self._masks:
+            self._masks[key] = self._array(f"mask{oid}_{'f' if forward else 'b'}", (self.n, self._bytes), np.uint8)
+        self._masks[key][i] = np.packbits(mask.ravel() > 0)
+
+    def mask(self, oid: int, forward: bool, i: int) -> np.ndarray:
+        """The mask :meth:`put_mask` stored, as H×W uint8 0/255."""
+        bits = np.unpackbits(self._masks[(oid, forward)][i], count=self.full_shape[0] * self.full_shape[1])
+        return (bits.reshape(self.full_shape) * 255).astype(np.uint8)
+
+    def close(self) -> None:
+        """Drop the arrays and delete the folder."""
+        self.small = None  # type: ignore[assignment]
+        self.maps.clear()
+        self._masks.clear()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
