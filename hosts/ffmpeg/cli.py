@@ -1,7 +1,8 @@
 """``vos-matte``: the command-line host.
 
 Sub-commands: ``segment`` (one clip), ``pipe`` (a filter between two ffmpeg processes),
-``batch`` (many clips), ``info`` (probe an input), and the developer tools ``eval``, ``ablation``, ``train-parent``.
+``batch`` (many clips), ``info`` (probe an input), ``scribble`` (strokes → mask), ``reframe`` and
+``effects`` (new pictures from a clip's mattes), and the developer tools ``eval``, ``ablation``, ``train-parent``.
 Heavy libraries are imported inside the commands so ``--help`` is instant.
 Exit status: 0 ok; 1 failed (one line on stderr says why; an unexpected internal error also
 gives 1 and says so); 2 usage (a bad flag or malformed job); 130 interrupted (Ctrl-C), 143
@@ -17,7 +18,7 @@ import os
 import sys
 import traceback
 
-from hosts.ffmpeg import batch, devtools, info, pipe, reframe, scribble, segment
+from hosts.ffmpeg import batch, devtools, effects, info, pipe, reframe, scribble, segment
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -27,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--progress", choices=("bar", "json"), default="bar", help="progress on stderr: bar or json lines")
     parser.add_argument("--quiet", action="store_true", help="print errors only")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (segment, pipe, batch, info, scribble, reframe, devtools):
+    for module in (segment, pipe, batch, info, scribble, reframe, effects, devtools):
         module.register(sub)
     return parser
 
