@@ -1,24 +1,32 @@
-"""Running the core on a stream of frames, reporting progress and honouring cancel."""
+"""Running the core on a clip: keyframes in, per-frame results out, with progress, cancel and caches."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from vos_core import SegmentConfig, VideoPredictor, VosError, load_net, open_frames, read_mask
+from vos_core import FrameResult, SegmentConfig, VideoPredictor, VosError, load_net
 from vos_core.detection import load_detector
-from vos_core.masks import resize_mask
+from vos_core.propagation import Keyframe
+from vos_core.weights import resolve_weights
 
 from .cancel import Cancelled
+from .correction import RunRecord, correction_span
 from .device import describe, pick_device
 from .events import Progress
-from .jobs import SegmentJob
+from .fit_cache import FitCache, clip_key
+from .inputs import load_job_inputs
+from .jobs import Job
 from .outputs import PngSequenceWriter
-from .refine import grabcut_refine
+
+#: What the plugin yields per frame: index, source frame, per-object masks and maps (see FrameResult).
+FrameOut = FrameResult
+__all__ = ["FrameOut", "Keyframe", "index_map", "run_job", "segment_stream"]
 
 EventSink = Callable[[str, dict], None]
 
@@ -28,69 +36,130 @@ def _never() -> bool:
 
 
 def segment_stream(
-    frames: Iterable[np.ndarray],
-    annotated: np.ndarray,
-    mask: np.ndarray,
+    source: Sequence[np.ndarray],
+    objects: dict[int, list[Keyframe]],
     config: SegmentConfig,
     *,
-    mask_frame: int = 0,
-    total: int | None = None,
+    start: int = 0,
+    end: int | None = None,
     weights: str | Path | None = None,
     device: torch.device | str = "cpu",
     on_event: EventSink | None = None,
     cancelled: Callable[[], bool] = _never,
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(frame index, H×W uint8 0/255 matte)`` for each frame of ``frames``.
+    fit_cache: FitCache | None = None,
+    clip: str | Path | None = None,
+) -> Iterator[FrameOut]:
+    """Yield a :class:`FrameOut` for each frame ``start..end`` (inclusive; None: the last) of ``source``.
 
-    ``annotated`` is frame ``mask_frame`` (H×W×3 uint8 RGB) and ``mask`` its H×W mask. Progress
-    goes to ``on_event(kind, fields)``; ``cancelled()`` is polled between steps and frames.
+    ``source`` is the clip (``len()``, ``[index]`` and re-iterable, as ``vos_core.open_frames``
+    gives); ``objects`` maps object ids to their keyframes (H×W uint8 0/255 masks). With
+    ``fit_cache`` (and ``clip``, the input's path, to key it) fitted networks are reused: an
+    unchanged object is not fine-tuned again, one with added keyframes only ``refit_iters``
+    steps. Progress goes to ``on_event(kind, fields)``; ``cancelled()`` is polled between steps
+    and frames.
     """
     emit = on_event or (lambda kind, fields: None)
-    net, _ = load_net(weights)
+    net, info = load_net(weights)
     predictor = VideoPredictor(net, config, device, load_detector(config.detector, weights, str(device)))
     session = predictor.new_session()
-    predictor.add_mask(session, mask_frame, annotated, mask)
-    for stage, steps in (("finetune", predictor.fit(session)), ("segment", predictor.propagate(session, frames))):
-        start = time.perf_counter()
-        for done, item in enumerate(steps, 1):
+    images = {k.frame: source[k.frame] for keyframes in objects.values() for k in keyframes}
+    for obj_id, keyframes in objects.items():
+        for key in keyframes:
+            predictor.add_mask(session, key.frame, images[key.frame], key.mask, obj_id)
+    keys = {oid: clip_key(clip, config, info["path"], oid) for oid in objects} if fit_cache and clip else {}
+    warm = {oid: hit for oid, key in keys.items() if (hit := fit_cache.lookup(key, objects[oid], config.refit_iters))}
+
+    def progress(stage: str, started: float) -> Callable[[int, int | None], None]:
+        def report(done: int, total: int | None) -> None:
             if cancelled():
                 raise Cancelled()
-            stage_total = item.total if stage == "finetune" else total
-            emit("progress", Progress(stage, done, stage_total, time.perf_counter() - start).to_dict())
-            if stage == "segment":
-                yield item.index, item.matte
+            emit("progress", Progress(stage, done, total, time.perf_counter() - started).to_dict())
+        return report
+
+    report = progress("finetune", time.perf_counter())
+    for step in predictor.fit(session, warm):
+        report(step.step, step.total)
+    for oid, key in keys.items():
+        if warm.get(oid, (None, None))[1] != 0:  # fitted here: keep it for the next run
+            fit_cache.store(key, objects[oid], session.objects[oid].net.state_dict())
+    total = (len(source) - 1 if end is None else end) - start + 1
+    segment_started = time.perf_counter()
+    scan = progress("segment", segment_started)
+    scanned = False
+
+    def on_scan(done: int, of: int) -> None:
+        nonlocal scanned
+        scanned = True
+        scan(done, of)
+
+    # Streaming, each frame comes out as it is segmented. With keyframes later in the clip the
+    # network first scans every frame (on_scan), then the joined results come out: a second stage.
+    report = None
+    for done, result in enumerate(predictor.propagate(session, source, start, end, on_scan=on_scan), 1):
+        if report is None:
+            report = progress("join", time.perf_counter()) if scanned else scan
+        report(done, total)
+        yield result
 
 
-def load_job_inputs(job: SegmentJob) -> tuple:
-    """Open the job's frames and read its mask: ``(source, annotated frame, mask)``."""
-    source = open_frames(job.input)
-    if job.mask_frame < 0:
-        raise VosError(f"mask frame must be >= 0, got {job.mask_frame}")
-    annotated = source[job.mask_frame]
-    mask = read_mask(job.mask)
-    if job.resize_mask and mask.shape != annotated.shape[:2]:
-        mask = resize_mask(mask, annotated.shape[1], annotated.shape[0])
-    if job.refine_mask:
-        mask = grabcut_refine(annotated, mask)
-    return source, annotated, mask
+def index_map(masks: dict[int, np.ndarray]) -> np.ndarray:
+    """All objects in one H×W uint8 map: each pixel the id of its object, 0 for background."""
+    out = np.zeros(next(iter(masks.values())).shape, np.uint8)
+    for oid, mask in masks.items():
+        out[mask > 0] = oid
+    return out
 
 
-def run_job(job: SegmentJob, on_event: EventSink | None = None, cancelled: Callable[[], bool] = _never) -> Path:
-    """Run a job end to end, writing a PNG matte sequence to ``job.output``; returns that folder."""
+def run_job(
+    job: Job, on_event: EventSink | None = None, cancelled: Callable[[], bool] = _never, fit_cache: FitCache | None = None
+) -> list[Path]:
+    """Run a job end to end, writing PNG sequences; returns the folders written.
+
+    Matte outputs get one 8-bit grey PNG per frame and object, index outputs one map of object
+    ids per frame (``00000.png``...); the other kinds are the command line's. After a correction
+    (the same job with keyframes added) only the frames between the new keyframes' neighbours
+    are segmented again and the rest is kept (see ``correction.py``); index outputs, which mix
+    every object, always run whole.
+    """
     emit = on_event or (lambda kind, fields: None)
     config = job.config()
-    source, annotated, mask = load_job_inputs(job)
+    source, objects, labels = load_job_inputs(job)
+    files = job.output_paths(labels)
+    other = sorted({out.kind for out, _, _ in files} - {"matte", "index"})
+    if other:
+        raise VosError(f"{other[0]} outputs are written by the vos-matte command; jobs run here write matte and "
+                       "index PNG sequences")
+    end = len(source) - 1 if job.end is None else job.end
+    record = RunRecord.of(job.input, config, resolve_weights(job.weights), objects, job.start, end)
+    previous = [RunRecord.read(path) for _, _, path in files]
+    whole = any(out.kind == "index" for out, _, _ in files) or any(p != previous[0] for p in previous)
+    span = None if whole else correction_span(previous[0], record)
+    first, last, redo = span if span else (job.start, end, set(objects))
     device = pick_device(job.device)
-    emit("started", {"device": describe(device), "frames": len(source), "preset": job.preset})
-    start = time.perf_counter()
-    with PngSequenceWriter(job.output) as writer:
+    emit("started", {"device": describe(device), "frames": last - first + 1, "preset": job.preset})
+    started = time.perf_counter()
+    with ExitStack() as stack:
+        writers = [(oid, stack.enter_context(PngSequenceWriter(path))) for _, oid, path in files]
+        if span:
+            for oid, writer in writers:
+                kept = range(job.start, end + 1) if oid not in redo else [*range(job.start, first), *range(last + 1, end + 1)]
+                for index in kept:
+                    writer.reuse(writer.folder, index)
         stream = segment_stream(
-            source, annotated, mask, config, mask_frame=job.mask_frame, total=len(source),
-            weights=job.weights, device=device, on_event=emit, cancelled=cancelled,
+            source, {oid: objects[oid] for oid in sorted(redo)}, config, start=first, end=last, weights=job.weights,
+            device=device, on_event=emit, cancelled=cancelled, fit_cache=fit_cache, clip=job.input,
         )
-        for index, matte in stream:
-            writer.write(index, matte)
-        if writer.count == 0:
-            raise VosError(f"{job.input} has no frames")
-    emit("done", {"output": str(writer.folder), "frames": writer.count, "seconds": time.perf_counter() - start})
-    return writer.folder
+        for result in stream:
+            for oid, writer in writers:
+                if oid is None:
+                    writer.write(result.index, index_map(result.masks))
+                elif oid in result.masks:
+                    writer.write(result.index, result.masks[oid])
+        if writers[0][1].count == 0:
+            raise VosError(f"{job.input} has no frames in {first}..{last}")
+        for _, writer in writers:
+            record.write(writer.partial)
+    folders = [writer.folder for _, writer in writers]
+    emit("done", {"output": str(folders[0]), "outputs": [str(f) for f in folders], "frames": last - first + 1,
+                  "kept": (end - job.start + 1) - (last - first + 1), "seconds": time.perf_counter() - started})
+    return folders

@@ -29,6 +29,13 @@ def imagenet_weights() -> Path:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _private_fit_cache(tmp_path_factory) -> None:
+    # Fitted networks are cached between runs (plugin/fit_cache.py); tests, and the workers they
+    # start, keep theirs out of the user's ~/.cache.
+    os.environ["VOS_CACHE_DIR"] = str(tmp_path_factory.mktemp("fit-cache"))
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _two_threads() -> None:
     # CI has 2 cores; more threads only add contention.
     import torch

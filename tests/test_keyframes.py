@@ -71,7 +71,7 @@ def run(predictor, clip, keyframes, **kwargs):
 
 @pytest.mark.slow
 def test_keyframes_both_directions_and_join(predictor, clip):
-    frames, masks = clip
+    masks = clip[1]
     streamed = run(predictor, clip, [0])
     both = run(predictor, clip, [0, N - 1])
     middle = run(predictor, clip, [N // 2])

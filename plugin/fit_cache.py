@@ -1,0 +1,116 @@
+"""Fine-tuned networks kept between runs, so a correction does not redo the whole fine-tuning.
+
+An entry is one object's fitted network, keyed by everything that shaped it: the clip (path,
+size, modification time), the settings, the parent weights file and the object's keyframes
+(frame and mask bytes). A run whose keyframes match an entry exactly reuses it as is; a run
+that only *adds* keyframes to an entry's starts from it and trains ``refit_iters`` more steps
+on all keyframes. Entries live in ``$VOS_CACHE_DIR`` (default ``~/.cache/vos-matte/fits``),
+written atomically; the oldest are removed beyond ``keep`` entries (~60 MB each).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from vos_core import SegmentConfig
+from vos_core.propagation import Keyframe
+
+
+def default_folder() -> Path:
+    """``$VOS_CACHE_DIR``, else ``$XDG_CACHE_HOME/vos-matte/fits``, else ``~/.cache/vos-matte/fits``."""
+    if os.environ.get("VOS_CACHE_DIR"):
+        return Path(os.environ["VOS_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vos-matte" / "fits"
+
+
+#: The settings fine-tuning reads; the others (thresholds, filters) do not change the network.
+FIT_SETTINGS = ("finetune_iters", "learning_rate", "frozen_stages", "augment_copies", "cache_features",
+                "train_height", "seed")
+
+
+def file_identity(path: str | Path) -> list:
+    """A file's (or folder's) resolved path, size and modification time; the text alone for patterns."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return [str(path)]
+    return [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
+
+
+def clip_key(clip: str | Path, config: SegmentConfig, weights: str | Path, obj_id: int) -> str:
+    """What an object's fitted network depends on, apart from its keyframes."""
+    settings = {name: getattr(config, name) for name in FIT_SETTINGS}
+    parts = [file_identity(clip), file_identity(weights), settings, obj_id]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def keyframe_ids(keyframes: Sequence[Keyframe]) -> dict[str, str]:
+    """``{frame: digest of its mask}``: the identity of a set of keyframes."""
+    return {str(k.frame): hashlib.sha256(k.mask.tobytes() + str(k.mask.shape).encode()).hexdigest()[:16]
+            for k in keyframes}
+
+
+class FitCache:
+    """Fitted networks on disk; see the module docstring."""
+
+    def __init__(self, folder: str | Path | None = None, keep: int = 8) -> None:
+        self.folder = Path(folder) if folder is not None else default_folder()
+        self.keep = keep
+
+    def lookup(self, key: str, keyframes: Sequence[Keyframe], refit_iters: int) -> tuple[dict, int] | None:
+        """``(state_dict, further steps)`` to start from, or None to fine-tune from the parent.
+
+        An exact match needs 0 further steps; otherwise the entry with the most keyframes that
+        are all among ``keyframes`` (same frames, same masks) needs ``refit_iters``.
+        """
+        wanted = keyframe_ids(keyframes).items()
+        best: tuple[int, Path] | None = None
+        for meta in self.folder.glob(f"{key}-*.json"):
+            try:
+                have = json.loads(meta.read_text())["keyframes"].items()
+            except (OSError, ValueError, KeyError):
+                continue
+            if have <= wanted and (best is None or len(have) > best[0]):
+                best = (len(have), meta)
+        if best is None:
+            return None
+        try:
+            state = torch.load(best[1].with_suffix(".pt"), map_location="cpu", weights_only=True)
+        except Exception:  # noqa: BLE001 - a damaged entry is a cache miss, not an error
+            return None
+        return state, 0 if best[0] == len(wanted) else refit_iters
+
+    def store(self, key: str, keyframes: Sequence[Keyframe], state: dict) -> None:
+        """Keep ``state`` (an object's fitted network) for ``key`` and these keyframes."""
+        ids = keyframe_ids(keyframes)
+        name = f"{key}-{hashlib.sha256(json.dumps(ids, sort_keys=True).encode()).hexdigest()[:12]}"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # Weights first, then the index entry that makes them findable: a crash leaves no entry
+        # pointing at a half-written file.
+        self._write(self.folder / f"{name}.pt", lambda f: torch.save(state, f))
+        self._write(self.folder / f"{name}.json", lambda f: f.write(json.dumps({"keyframes": ids}).encode()))
+        self._evict()
+
+    def _write(self, path: Path, write) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                write(f)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _evict(self) -> None:
+        entries = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+        for meta in entries[: max(0, len(entries) - self.keep)]:
+            meta.unlink(missing_ok=True)
+            meta.with_suffix(".pt").unlink(missing_ok=True)

@@ -1,0 +1,101 @@
+"""Corrections: the fitted-network cache and re-running only the frames a new keyframe changes."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from plugin.correction import RunRecord, correction_span
+from plugin.fit_cache import FitCache
+from plugin.jobs import Job, MaskRef, ObjectSpec, Output
+from plugin.pipeline import run_job
+from vos_core import read_image, read_mask
+from vos_core.masks import resize_mask
+from vos_core.propagation import Keyframe
+
+
+def record(keyframes: dict[str, dict[str, str]], key: str = "k", start: int = 0, end: int = 30) -> RunRecord:
+    return RunRecord(key, start, end, keyframes)
+
+
+def test_span_is_between_the_new_keyframes_neighbours():
+    old = record({"1": {"0": "a", "20": "b"}, "2": {"0": "c"}})
+    new = record({"1": {"0": "a", "10": "x", "20": "b"}, "2": {"0": "c"}})
+    assert correction_span(old, new) == (0, 20, {1})
+    new = record({"1": {"0": "a", "20": "b", "25": "x"}, "2": {"0": "c"}})
+    assert correction_span(old, new) == (20, 30, {1})
+
+
+def test_anything_but_added_keyframes_runs_whole():
+    old = record({"1": {"0": "a", "20": "b"}})
+    assert correction_span(None, old) is None
+    assert correction_span(old, old) is None  # nothing to redo: the caller runs it whole
+    assert correction_span(old, record({"1": {"0": "a", "20": "REDRAWN"}})) is None
+    assert correction_span(old, record({"1": {"0": "a"}})) is None
+    assert correction_span(old, record({"1": {"0": "a", "20": "b", "5": "x"}}, key="other settings")) is None
+    assert correction_span(old, record({"1": {"0": "a", "20": "b", "40": "x"}})) is None  # outside the range
+
+
+def test_fit_cache_exact_then_superset_then_miss(tmp_path):
+    cache = FitCache(tmp_path, keep=2)
+    mask = np.zeros((8, 8), np.uint8)
+    one = [Keyframe(0, mask)]
+    two = [Keyframe(0, mask), Keyframe(5, mask + 255)]
+    cache.store("clip", one, {"w": torch.ones(2)})
+    state, more = cache.lookup("clip", one, refit_iters=7)
+    assert more == 0 and torch.equal(state["w"], torch.ones(2))
+    assert cache.lookup("clip", two, refit_iters=7)[1] == 7
+    assert cache.lookup("clip", [Keyframe(5, mask)], 7) is None  # not a superset of the entry
+    assert cache.lookup("other clip", one, 7) is None
+    for n in range(3):
+        cache.store(f"clip{n}", one, {"w": torch.zeros(1)})
+    assert len(list(tmp_path.glob("*.pt"))) == 2  # the oldest were evicted
+
+
+@pytest.mark.slow
+def test_correction_reruns_only_between_neighbours(tmp_path, davis_root):
+    n, size = 12, (214, 120)
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    masks = {}
+    for i in range(n):
+        cv2.imwrite(str(frames / f"{i:05d}.png"),
+                    cv2.resize(read_image(davis_root / f"JPEGImages/480p/blackswan/{i:05d}.jpg"), size)[..., ::-1])
+    for i in (0, 6, 11):
+        masks[i] = tmp_path / f"mask{i}.png"
+        cv2.imwrite(str(masks[i]), resize_mask(read_mask(davis_root / f"Annotations/480p/blackswan/{i:05d}.png"), *size))
+    out = tmp_path / "matte"
+    settings = {"finetune_iters": 10, "refit_iters": 3, "train_height": 96, "infer_height": 96, "detector": "none"}
+
+    def job(keys):
+        return Job(input=str(frames), outputs=(Output("matte", str(out)),),
+                   objects=(ObjectSpec(1, tuple(MaskRef(k, str(masks[k])) for k in keys)),), settings=settings)
+
+    events = []
+    cache = FitCache(tmp_path / "cache")
+    run_job(job([0, 11]), lambda kind, fields: events.append((kind, fields)), fit_cache=cache)
+    before = {p.name: p.read_bytes() for p in out.glob("*.png")}
+    assert len(before) == n
+    events.clear()
+    run_job(job([0, 6, 11]), lambda kind, fields: events.append((kind, fields)), fit_cache=cache)
+    done = dict(events)["done"]
+    # Frames 0..11 are all between keyframe 6's neighbours 0 and 11: nothing kept, but the
+    # network only trained refit_iters more steps from the cached one.
+    steps = [f for kind, f in events if kind == "progress" and f["stage"] == "finetune"]
+    assert done["kept"] == 0 and steps[-1]["total"] == 3
+    assert np.array_equal(read_mask(out / "00006.png"), read_mask(masks[6]))
+    after = {p.name: p.read_bytes() for p in out.glob("*.png")}
+    assert after.keys() == before.keys() and (out / ".vos-run.json").is_file()
+    # Now a keyframe at 3: only 0..6 is redone, 7..11 kept as they were.
+    masks[3] = tmp_path / "mask3.png"
+    cv2.imwrite(str(masks[3]), resize_mask(read_mask(davis_root / "Annotations/480p/blackswan/00003.png"), *size))
+    events.clear()
+    run_job(job([0, 3, 6, 11]), lambda kind, fields: events.append((kind, fields)), fit_cache=cache)
+    done = dict(events)["done"]
+    assert done["kept"] == 5 and done["frames"] == 7
+    final = {p.name: p.read_bytes() for p in out.glob("*.png")}
+    assert all(final[f"{i:05d}.png"] == after[f"{i:05d}.png"] for i in range(7, 12))
+    assert np.array_equal(read_mask(out / "00003.png"), read_mask(masks[3]))
+    assert not list(Path(tmp_path).glob(".matte.*"))  # no partial or old folder left
