@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from types import TracebackType
@@ -73,6 +74,18 @@ class PngSequenceWriter:
 
     def write(self, index: int, matte: np.ndarray) -> None:
         write_mask(self.partial / f"{index:05d}.png", matte)
+        self.count += 1
+
+    def reuse(self, previous: Path, index: int) -> None:
+        """Take frame ``index`` as ``previous`` (an earlier result folder) holds it: a hard link, else a copy."""
+        name = f"{index:05d}.png"
+        try:
+            os.link(previous / name, self.partial / name)
+        except OSError:
+            try:
+                shutil.copy2(previous / name, self.partial / name)
+            except OSError as exc:
+                raise VosError(f"cannot keep frame {index} of {previous}: {exc.strerror}") from None
         self.count += 1
 
     def commit(self) -> Path:
