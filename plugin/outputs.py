@@ -11,6 +11,7 @@ from typing import Self
 import numpy as np
 
 from vos_core import VosError, write_mask
+from vos_core.alpha import quantize
 
 from .cancel import deferred
 
@@ -51,15 +52,16 @@ def move_into_place(partial: Path, target: Path) -> Path:
 
 
 class PngSequenceWriter:
-    """Writes ``00000.png``, ``00001.png``... (8-bit grey) into ``folder``.
+    """Writes ``00000.png``, ``00001.png``... (grey, ``depth`` 8 or 16 bits) into ``folder``.
 
     Frames go to a hidden sibling folder first; :meth:`commit` (called on a clean exit of the
     ``with`` block) swaps it into place, replacing a previous result. On an exception the
     partial folder is removed and an existing result is left untouched.
     """
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, depth: int = 8) -> None:
         self.folder = Path(folder)
+        self.depth = depth
         self.partial = self.folder.with_name(f".{self.folder.name}.partial")
         self.count = 0
 
@@ -73,7 +75,8 @@ class PngSequenceWriter:
         return self
 
     def write(self, index: int, matte: np.ndarray) -> None:
-        write_mask(self.partial / f"{index:05d}.png", matte)
+        """Write frame ``index``: an H×W uint8 0..255 matte or H×W float32 0..1 alpha (see ``quantize``)."""
+        write_mask(self.partial / f"{index:05d}.png", quantize(matte, self.depth))
         self.count += 1
 
     def reuse(self, previous: Path, index: int) -> None:

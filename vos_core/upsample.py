@@ -27,6 +27,11 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -
     return _box(a, radius) * guide + _box(b, radius)
 
 
+def grey_guide(frame: np.ndarray) -> np.ndarray:
+    """The guide image of ``frame`` (H×W×3 uint8 RGB): its grey level, H×W float32 in 0..1."""
+    return cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+
+
 def upsample_map(
     prob: np.ndarray, frame: np.ndarray, mode: str = "bilinear", radius: int = 8, eps: float = 1e-3
 ) -> np.ndarray:
@@ -39,5 +44,4 @@ def upsample_map(
     up = prob if prob.shape == (h, w) else cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR)
     if mode == "bilinear":
         return up
-    guide = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
-    return np.clip(guided_filter(guide, up, radius, eps), 0.0, 1.0)
+    return np.clip(guided_filter(grey_guide(frame), up, radius, eps), 0.0, 1.0)

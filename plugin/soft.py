@@ -1,0 +1,41 @@
+"""The soft-matte stage hosts put after segmentation: binary masks + maps in, soft alpha out.
+
+    soft = SoftMatter(get_refine("soft"), config.threshold)
+    for out in segment_stream(...):
+        alpha = soft.matte(out.frame, out.maps, out.masks)   # H×W float32 0..1
+
+It streams: per object it keeps only the previous frame's alpha (and one grey frame for the
+optical flow), so memory does not depend on the clip's length. Frames must come in order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vos_core.alpha import RefineSettings, refine_alpha
+from vos_core.antichatter import AntiChatter
+
+
+class SoftMatter:
+    """Refine-matte controls and anti-chatter applied to one clip's frames, in order."""
+
+    def __init__(self, settings: RefineSettings, threshold: float) -> None:
+        self.settings = settings
+        self.threshold = threshold  # the map value the masks were cut at: alpha 0.5 goes there
+        self._chatter = AntiChatter(0.0 if settings.is_hard else settings.chatter)
+
+    def process(
+        self, frame: np.ndarray, maps: dict[int, np.ndarray], masks: dict[int, np.ndarray]
+    ) -> dict[int, np.ndarray]:
+        """Each object's alpha (H×W float32 0..1) for ``frame`` (H×W×3 uint8 RGB), from its map
+        (H×W float32 0..1, full resolution) and mask (H×W uint8 0/255)."""
+        self._chatter.advance(frame)
+        alphas = {}
+        for oid, mask in masks.items():
+            alpha, weight = refine_alpha(frame, maps[oid], mask, self.settings, self.threshold)
+            alphas[oid] = self._chatter.smooth(oid, alpha, weight)
+        return alphas
+
+    def matte(self, frame: np.ndarray, maps: dict[int, np.ndarray], masks: dict[int, np.ndarray]) -> np.ndarray:
+        """All objects' alpha together (their maximum), H×W float32 0..1."""
+        return np.maximum.reduce(list(self.process(frame, maps, masks).values()))
