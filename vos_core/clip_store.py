@@ -32,22 +32,30 @@ class ClipStore:
         self.maps = {oid: self._array(f"map{oid}", (n, h, w), np.float32) for oid in obj_ids}
         self.detections: list[list[Detection]] = [[] for _ in range(n)]
         self._masks: dict[tuple[int, bool], np.memmap] = {}
+        self._lost: dict[tuple[int, bool], np.ndarray] = {}
         self._bytes = (full_shape[0] * full_shape[1] + 7) // 8
 
     def _array(self, name: str, shape: tuple[int, ...], dtype: type) -> np.memmap:
         return np.lib.format.open_memmap(self._dir / f"{name}.npy", mode="w+", dtype=dtype, shape=shape)
 
-    def put_mask(self, oid: int, forward: bool, i: int, mask: np.ndarray) -> None:
-        """Store run (``oid``, direction)'s H×W mask (non-zero = object) for frame ``i``."""
+    def put_mask(self, oid: int, forward: bool, i: int, mask: np.ndarray, lost: int = 0) -> None:
+        """Store run (``oid``, direction)'s H×W mask (non-zero = object) for frame ``i``, and for how
+        many frames in a row its track had lost the object's box (see FrameResult.lost)."""
         key = (oid, forward)
         if key not in self._masks:
             self._masks[key] = self._array(f"mask{oid}_{'f' if forward else 'b'}", (self.n, self._bytes), np.uint8)
+            self._lost[key] = np.zeros(self.n, np.int32)
         self._masks[key][i] = np.packbits(mask.ravel() > 0)
+        self._lost[key][i] = lost
 
     def mask(self, oid: int, forward: bool, i: int) -> np.ndarray:
         """The mask :meth:`put_mask` stored, as H×W uint8 0/255."""
         bits = np.unpackbits(self._masks[(oid, forward)][i], count=self.full_shape[0] * self.full_shape[1])
         return (bits.reshape(self.full_shape) * 255).astype(np.uint8)
+
+    def lost(self, oid: int, forward: bool, i: int) -> int:
+        """The lost-box count :meth:`put_mask` stored."""
+        return int(self._lost[(oid, forward)][i])
 
     def close(self) -> None:
         """Drop the arrays and delete the folder."""

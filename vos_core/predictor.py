@@ -70,13 +70,18 @@ class Session:
 @dataclass(frozen=True)
 class FrameResult:
     """Output for one frame: per object a map (H×W float32 0..1, upsampled; after the temporal
-    prior when streaming forward) and a mask (H×W uint8 0/255); and the frame (H×W×3 uint8 RGB)."""
+    prior when streaming forward) and a mask (H×W uint8 0/255); and the frame (H×W×3 uint8 RGB).
+
+    ``lost`` says, per object, for how many frames in a row (this one included) its track has
+    found no box for it (0: found, or a keyframe, or a post-process that uses no boxes).
+    """
 
     index: int
     maps: dict[int, np.ndarray]
     masks: dict[int, np.ndarray]
     detections: tuple[Detection, ...] = ()
     frame: np.ndarray | None = None
+    lost: dict[int, int] = field(default_factory=dict)
 
     @property
     def matte(self) -> np.ndarray:
@@ -244,7 +249,7 @@ class VideoPredictor:
                 prob = apply_prior(prob, session.prior.warp(obj.previous), cfg.prior_weight, cfg.prior_sigma)
             full[oid] = upsample_map(prob, frame, cfg.upsample)
         best = np.maximum.reduce(list(full.values()))
-        masks = {}
+        masks, lost = {}, {}
         for oid, prob in full.items():
             obj = session.objects[oid]
             if index in obj.keyframes:
@@ -252,9 +257,10 @@ class VideoPredictor:
                 obj.tracker.start(masks[oid], detections)
             else:
                 masks[oid] = np.where((obj.tracker.step(prob, detections) > 0) & (prob >= best), 255, 0).astype(np.uint8)
+            lost[oid] = obj.tracker.state.missed
             if cfg.prior_weight > 0:
                 obj.previous = _small_mask(masks[oid], small.shape)
-        return FrameResult(index, full, masks, tuple(detections), frame)
+        return FrameResult(index, full, masks, tuple(detections), frame, lost)
 
     def _propagate_outward(
         self,
@@ -287,14 +293,15 @@ class VideoPredictor:
                 index = start + i
                 full = {oid: upsample_map(np.asarray(store.maps[oid][i]), frame, cfg.upsample) for oid in forward}
                 best = np.maximum.reduce(list(full.values()))
-                masks = {}
+                masks, lost = {}, {}
                 for oid, obj in session.objects.items():
                     if index in obj.keyframes:
-                        masks[oid] = obj.keyframes[index][1]
+                        masks[oid], lost[oid] = obj.keyframes[index][1], 0
                     else:
                         tracked = store.mask(oid, forward[oid][i], i) > 0
                         masks[oid] = np.where(tracked & (full[oid] >= best), 255, 0).astype(np.uint8)
-                yield FrameResult(index, full, masks, tuple(store.detections[i]), frame)
+                        lost[oid] = store.lost(oid, forward[oid][i], i)
+                yield FrameResult(index, full, masks, tuple(store.detections[i]), frame, lost)
 
     def _track_outward(self, cfg: SegmentConfig, store: ClipStore, obj: ObjectState, start: int, end: int) -> list[bool]:
         """Run ``obj``'s trackers from each keyframe in range; per frame, whether the output takes
@@ -331,6 +338,6 @@ class VideoPredictor:
                 prob = apply_prior(prob, prior.warp(previous), cfg.prior_weight, cfg.prior_sigma)
             guide = cv2.resize(store.small[t], (width, height)) if cfg.upsample == "guided" else size_only
             mask = tracker.step(upsample_map(prob, guide, cfg.upsample), store.detections[t])
-            store.put_mask(obj.obj_id, run.forward, t, mask)
+            store.put_mask(obj.obj_id, run.forward, t, mask, tracker.state.missed)
             if prior is not None:
                 previous = _small_mask(mask, store.small.shape[1:])
