@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vos_core import FrameResult, SegmentConfig, VideoPredictor, VosError, load_net
-from vos_core.detection import load_detector
+from vos_core import FrameResult, SegmentConfig, VideoPredictor, VosError
 from vos_core.propagation import Keyframe
 from vos_core.weights import resolve_weights
 
@@ -22,6 +21,7 @@ from .events import Progress
 from .fit_cache import FitCache, clip_key
 from .inputs import load_job_inputs
 from .jobs import Job
+from .model_cache import cached_detector, cached_net
 from .outputs import PngSequenceWriter
 
 #: What the plugin yields per frame: index, source frame, per-object masks and maps (see FrameResult).
@@ -59,8 +59,8 @@ def segment_stream(
     and frames.
     """
     emit = on_event or (lambda kind, fields: None)
-    net, info = load_net(weights)
-    predictor = VideoPredictor(net, config, device, load_detector(config.detector, weights, str(device)))
+    net, info = cached_net(weights)  # once per process: a batch worker runs many shots
+    predictor = VideoPredictor(net, config, device, cached_detector(config.detector, weights, str(device)))
     session = predictor.new_session()
     images = {k.frame: source[k.frame] for keyframes in objects.values() for k in keyframes}
     for obj_id, keyframes in objects.items():
