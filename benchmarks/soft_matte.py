@@ -62,7 +62,7 @@ def score_sequence(
         gt = read_mask(seq.masks[index]) if 0 < index < n - 1 else None
         for name, stage in stages.items():
             start = time.perf_counter()
-            alpha = stage.matte(frame, result.maps, result.masks)
+            alpha = stage.matte(stage.process(result))
             seconds[name] += time.perf_counter() - start
             meters[name].add(frame, alpha)
             if gt is not None:

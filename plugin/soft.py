@@ -2,16 +2,18 @@
 
     soft = SoftMatter(get_refine("soft"), config.threshold)
     for out in segment_stream(...):
-        alpha = soft.matte(out.frame, out.maps, out.masks)   # H×W float32 0..1
+        alphas = soft.process(out)   # object id -> H×W float32 0..1
+        matte = soft.matte(alphas)   # all objects, H×W float32 0..1
 
 It streams: per object it keeps only the previous frame's alpha (and one grey frame for the
-optical flow), so memory does not depend on the clip's length. Frames must come in order.
+optical flow), so memory does not depend on the clip's length. Frames must come in clip order.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from vos_core import FrameResult
 from vos_core.alpha import RefineSettings, refine_alpha
 from vos_core.antichatter import AntiChatter
 
@@ -24,18 +26,17 @@ class SoftMatter:
         self.threshold = threshold  # the map value the masks were cut at: alpha 0.5 goes there
         self._chatter = AntiChatter(0.0 if settings.is_hard else settings.chatter)
 
-    def process(
-        self, frame: np.ndarray, maps: dict[int, np.ndarray], masks: dict[int, np.ndarray]
-    ) -> dict[int, np.ndarray]:
-        """Each object's alpha (H×W float32 0..1) for ``frame`` (H×W×3 uint8 RGB), from its map
-        (H×W float32 0..1, full resolution) and mask (H×W uint8 0/255)."""
-        self._chatter.advance(frame)
+    def process(self, out: FrameResult) -> dict[int, np.ndarray]:
+        """Each object's alpha (H×W float32 0..1) from a segmented frame: its source frame
+        (H×W×3 uint8 RGB), maps (H×W float32 0..1, full resolution) and masks (H×W uint8 0/255)."""
+        self._chatter.advance(out.frame)
         alphas = {}
-        for oid, mask in masks.items():
-            alpha, weight = refine_alpha(frame, maps[oid], mask, self.settings, self.threshold)
+        for oid, mask in out.masks.items():
+            alpha, weight = refine_alpha(out.frame, out.maps[oid], mask, self.settings, self.threshold)
             alphas[oid] = self._chatter.smooth(oid, alpha, weight)
         return alphas
 
-    def matte(self, frame: np.ndarray, maps: dict[int, np.ndarray], masks: dict[int, np.ndarray]) -> np.ndarray:
+    @staticmethod
+    def matte(alphas: dict[int, np.ndarray]) -> np.ndarray:
         """All objects' alpha together (their maximum), H×W float32 0..1."""
-        return np.maximum.reduce(list(self.process(frame, maps, masks).values()))
+        return np.maximum.reduce(list(alphas.values()))

@@ -42,15 +42,16 @@ _PRORES_HQ = {"c:v": "prores_ks", "profile:v": "3", "pix_fmt": "yuv422p10le"}
 _PNG = {"c:v": "png"}
 
 FORMATS: tuple[OutputFormat, ...] = (
-    OutputFormat("matte", ".mkv", "grey matte, FFV1 (lossless)", "matroska", {"c:v": "ffv1", "pix_fmt": "gray"}),
+    OutputFormat("matte", ".mkv", "16-bit grey matte, FFV1 (lossless)", "matroska", {"c:v": "ffv1", "pix_fmt": "gray16le"}),
     OutputFormat("matte", ".mov", "grey matte, ProRes 422 HQ", "mov", _PRORES_HQ),
     OutputFormat("matte", "", "8-bit grey PNG sequence (folder)", "image2", {**_PNG, "pix_fmt": "gray"}, None),
-    OutputFormat("alpha", ".mov", "RGB + alpha, ProRes 4444", "mov",
+    OutputFormat("alpha", ".mov", "RGB + 10-bit alpha, ProRes 4444", "mov",
                  {"c:v": "prores_ks", "profile:v": "4", "pix_fmt": "yuva444p10le"}),
     OutputFormat("alpha", ".webm", "RGB + alpha, VP9 (lossy)", "webm",
                  {"c:v": "libvpx-vp9", "pix_fmt": "yuva420p", "crf": "30", "b:v": "0", "row-mt": "1"},
                  {"c:a": "libopus"}),
-    OutputFormat("alpha", ".mkv", "RGB + alpha, FFV1 (lossless)", "matroska", {"c:v": "ffv1", "pix_fmt": "yuva420p"}),
+    OutputFormat("alpha", ".mkv", "RGB + 10-bit alpha, FFV1 (lossless)", "matroska",
+                 {"c:v": "ffv1", "pix_fmt": "yuva444p10le"}),
     OutputFormat("alpha", "", "RGBA PNG sequence (folder)", "image2", {**_PNG, "pix_fmt": "rgba"}, None),
     OutputFormat("composite", ".mp4", "composite, H.264", "mp4",
                  {"c:v": "libx264", "pix_fmt": "yuv420p", "crf": "18", "preset": "medium"}),

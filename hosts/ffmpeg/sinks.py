@@ -20,10 +20,15 @@ import numpy as np
 
 from plugin.outputs import move_into_place
 from vos_core import VosError
+from vos_core.alpha import quantize
 from vos_core.ffmpeg_process import FfmpegProcess, argv
 from vos_core.media import MediaInput, VideoInfo
 
 from .formats import OutputFormat, UsageError, choices
+
+#: Mattes travel to ffmpeg as 16-bit grey, so soft alpha keeps its levels in 10- and 16-bit formats
+#: (8-bit mattes, ×257, come out of 8-bit formats unchanged).
+MATTE_PIX_FMT = "gray16le"
 
 
 def _rate(rate: Fraction) -> str:
@@ -46,18 +51,31 @@ def background_node(background: str, info: VideoInfo) -> ffmpeg.nodes.Filterable
 def build_graph(
     fmt: OutputFormat, target: str, media: MediaInput, info: VideoInfo, background: str | None = None
 ) -> ffmpeg.nodes.OutputStream:
-    """The ffmpeg-python graph writing ``fmt`` to ``target`` from mattes on stdin (raw grey, CFR)."""
+    """The ffmpeg-python graph writing ``fmt`` to ``target`` from mattes on stdin (raw 16-bit grey, CFR)."""
     source = media.node()
-    mattes = ffmpeg.input("pipe:", f="rawvideo", pix_fmt="gray", s=info.size, framerate=_rate(info.rate))
+    mattes = ffmpeg.input("pipe:", f="rawvideo", pix_fmt=MATTE_PIX_FMT, s=info.size, framerate=_rate(info.rate))
     if fmt.kind == "matte":
         video = mattes
     else:
         # The raw mattes start at 0; the source may not, and alphamerge pairs frames by timestamp.
         picture = source["v:0"].filter("setpts", "PTS-STARTPTS")
-        video = ffmpeg.filter([picture, mattes], "alphamerge")
+        if fmt.video.get("pix_fmt", "").startswith("yuva") and fmt.video["pix_fmt"].endswith("le"):
+            video = merge_deep_alpha(picture, mattes)
+        else:
+            video = ffmpeg.filter([picture, mattes], "alphamerge")
         if fmt.kind == "composite":
             video = ffmpeg.overlay(background_node(background or "black", info), video, shortest=1)
     return output_graph(fmt, target, video, source, info)
+
+
+def merge_deep_alpha(picture: ffmpeg.nodes.FilterableStream, mattes: ffmpeg.nodes.FilterableStream) -> ffmpeg.nodes.FilterableStream:
+    """RGB + alpha at 16 bits per channel, for formats whose alpha has more than 8 bits.
+
+    alphamerge works at 8 bits whatever its inputs; mergeplanes keeps the 16-bit mattes (and,
+    with RGB planes, no luma range conversion squeezes the alpha plane).
+    """
+    planes = {"map0s": 0, "map0p": 0, "map1s": 0, "map1p": 1, "map2s": 0, "map2p": 2, "map3s": 1, "map3p": 0}
+    return ffmpeg.filter([picture.filter("format", "gbrp16le"), mattes], "mergeplanes", format="gbrap16le", **planes)
 
 
 def output_graph(
@@ -133,10 +151,12 @@ class FfmpegSink:
             raise
         return self
 
-    def write(self, matte: np.ndarray) -> None:
-        """Append one H×W uint8 matte."""
+    def write(self, frame: np.ndarray) -> None:
+        """Append one frame: a matte, H×W uint8 0..255 or float32 alpha 0..1 (sent as 16-bit grey),
+        or, to a sink whose graph reads RGB, H×W×3 uint8."""
+        data = quantize(frame, 16) if frame.ndim == 2 else np.ascontiguousarray(frame, dtype=np.uint8)
         try:
-            self._proc.proc.stdin.write(np.ascontiguousarray(matte, dtype=np.uint8).tobytes())
+            self._proc.proc.stdin.write(data.tobytes())
         except BrokenPipeError:
             self._proc.wait()
             raise VosError(f"ffmpeg stopped writing {self.path}: {self._proc.error_text()}") from None

@@ -1,0 +1,75 @@
+"""Soft alpha from a mask and its map (vos_core.alpha) on real DAVIS frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from soft_frames import davis_frame
+
+from plugin.soft import SoftMatter
+from vos_core import FrameResult, VosError
+from vos_core.alpha import HARD, RefineSettings, get_refine, quantize, refine_alpha, signed_distance
+
+
+def test_hard_is_the_binary_mask_bit_for_bit(davis_root):
+    frame, prob, mask = davis_frame(davis_root, 10)
+    alpha, weight = refine_alpha(frame, prob, mask, HARD, 0.7)
+    np.testing.assert_array_equal(quantize(alpha, 8), mask)
+    np.testing.assert_array_equal(quantize(alpha, 16), mask.astype(np.uint16) * 257)
+    assert not weight.any()
+    soft = SoftMatter(get_refine("hard"), 0.7)
+    for i in range(3):
+        frame, prob, mask = davis_frame(davis_root, i)
+        np.testing.assert_array_equal(quantize(soft.matte(soft.process(FrameResult(i, {1: prob}, {1: mask}, frame=frame)))), mask)
+
+
+def test_soft_alpha_is_bounded_and_confined_to_the_edge_band(davis_root):
+    settings = get_refine("soft")
+    frame, prob, mask = davis_frame(davis_root, 10)
+    alpha, weight = refine_alpha(frame, prob, mask, settings, 0.7)
+    assert alpha.dtype == np.float32 and alpha.shape == mask.shape
+    assert alpha.min() >= 0.0 and alpha.max() <= 1.0
+    distance = signed_distance(mask)
+    band = np.abs(distance) < 2 * settings.feather
+    assert np.all(alpha[~band & (distance > 0)] == 1.0), "the interior is solid"
+    assert np.all(alpha[~band & (distance < 0)] == 0.0), "the far background is solid"
+    assert np.all(weight[~band] == 0.0)
+    partial = (alpha > 0.02) & (alpha < 0.98)
+    assert partial.sum() > 0.5 * (boundary := np.count_nonzero(np.abs(distance) <= 1)), "the edge is soft"
+    assert np.count_nonzero((alpha > 0.5) != (mask > 0)) < boundary, "alpha 0.5 stays on the mask's edge"
+
+
+def test_shift_edge_spreads_and_chokes_both_hard_and_soft(davis_root):
+    frame, prob, mask = davis_frame(davis_root, 10)
+    for base in (HARD, RefineSettings()):
+        area = {s: (refine_alpha(frame, prob, mask, base.with_overrides(shift_edge=s), 0.7)[0] > 0.5).sum()
+                for s in (-3.0, 0.0, 3.0)}
+        assert area[-3.0] < area[0.0] < area[3.0]
+    # A hard choke of 3 px removes about 3 px of the outline.
+    choked = refine_alpha(frame, prob, mask, HARD.with_overrides(shift_edge=-3.0), 0.7)[0]
+    outline = np.count_nonzero(np.abs(signed_distance(mask)) <= 1) / 2
+    assert 2.0 * outline < (mask > 0).sum() - choked.sum() < 4.0 * outline
+
+
+def test_contrast_steepens_and_feather_widens_the_ramp(davis_root):
+    frame, prob, mask = davis_frame(davis_root, 10)
+
+    def partial(settings: RefineSettings) -> int:
+        alpha = refine_alpha(frame, prob, mask, settings, 0.7)[0]
+        return np.count_nonzero((alpha > 0.05) & (alpha < 0.95))
+
+    soft = RefineSettings(chatter=0.0)
+    assert partial(soft.with_overrides(contrast=0.8)) < partial(soft)
+    assert partial(soft.with_overrides(feather=2.0)) < partial(soft) < partial(soft.with_overrides(feather=8.0))
+
+
+def test_settings_are_checked():
+    with pytest.raises(VosError, match="contrast"):
+        RefineSettings(contrast=1.0)
+    with pytest.raises(VosError, match="feather"):
+        RefineSettings(feather=-1)
+    with pytest.raises(VosError, match="unknown refine setting"):
+        RefineSettings().with_overrides(blur=2)
+    with pytest.raises(VosError, match="hard, soft"):
+        get_refine("fuzzy")
+    assert RefineSettings().with_overrides(feather=None) == RefineSettings()

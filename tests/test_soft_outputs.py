@@ -1,0 +1,88 @@
+"""Soft alpha in every matte and alpha format: 8/16-bit PNG sequences, ProRes 4444, FFV1 (real ffmpeg)."""
+
+from __future__ import annotations
+
+import subprocess
+
+import cv2
+import numpy as np
+import pytest
+from soft_frames import davis_frame
+
+from hosts.ffmpeg.formats import resolve
+from hosts.ffmpeg.sinks import FfmpegSink
+from plugin.outputs import PngSequenceWriter
+from vos_core.alpha import get_refine, quantize, refine_alpha
+from vos_core.ffmpeg_process import find_ffmpeg
+from vos_core.media import open_input, probe
+
+W, H, FRAMES = 214, 120, 3
+
+
+@pytest.fixture(scope="module")
+def clip(davis_root, tmp_path_factory):
+    """Three small DAVIS frames as a PNG sequence, and their soft alphas (H×W float32)."""
+    root = tmp_path_factory.mktemp("soft_clip")
+    alphas = []
+    for i in range(FRAMES):
+        frame, prob, mask = (cv2.resize(a, (W, H), interpolation=cv2.INTER_AREA) for a in davis_frame(davis_root, i))
+        cv2.imwrite(str(root / f"{i:05d}.png"), frame[..., ::-1])
+        alpha = refine_alpha(frame, prob, np.where(mask >= 128, 255, 0).astype(np.uint8), get_refine("soft"), 0.7)[0]
+        alphas.append(alpha)
+    assert np.mean([((a > 0) & (a < 1)).mean() for a in alphas]) > 0.01, "the alphas have soft edges"
+    return root, np.stack(alphas)
+
+
+def read_back(path, pix_fmt: str, vf: str | None = None) -> np.ndarray:
+    """All frames of ``path`` as N×H×W float in 0..1, as ffmpeg decodes them (16-bit grey)."""
+    out = subprocess.run([find_ffmpeg(), "-v", "error", "-i", str(path), *(["-vf", vf] if vf else []),
+                          "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(out, np.uint16).reshape(-1, H, W) / 65535.0
+
+
+@pytest.mark.parametrize("depth", [8, 16])
+def test_png_sequence_round_trips_soft_alpha(tmp_path, clip, depth):
+    _, alphas = clip
+    with PngSequenceWriter(tmp_path / "mattes", depth) as writer:
+        for i, alpha in enumerate(alphas):
+            writer.write(i, alpha)
+    read = np.stack([cv2.imread(str(p), cv2.IMREAD_UNCHANGED) for p in sorted((tmp_path / "mattes").glob("*.png"))])
+    assert read.dtype == (np.uint8 if depth == 8 else np.uint16)
+    np.testing.assert_array_equal(read, np.stack([quantize(a, depth) for a in alphas]))
+    assert np.abs(read / (2.0**depth - 1) - alphas).max() <= 0.5 / (2**depth - 1) + 1e-6
+
+
+@pytest.mark.parametrize("kind, name, bits", [
+    ("alpha", "alpha.mov", 10),   # ProRes 4444
+    ("alpha", "alpha.mkv", 10),   # FFV1 yuva444p10le
+    ("matte", "matte.mkv", 16),   # FFV1 16-bit grey
+    ("alpha", "alpha_png", 8),    # RGBA PNG sequence
+])
+def test_ffmpeg_outputs_carry_soft_alpha(tmp_path, clip, kind, name, bits):
+    root, alphas = clip
+    media = open_input(str(root))
+    info = probe(media)
+    path = tmp_path / name
+    with FfmpegSink(resolve(kind, str(path)), path, media, info) as sink:
+        for alpha in alphas:
+            sink.write(alpha)
+    target = path / "%05d.png" if path.is_dir() else path
+    read = read_back(target, "gray16le", "alphaextract" if kind == "alpha" else None)
+    assert read.shape == alphas.shape
+    # Each format keeps ``bits`` of alpha: within 1.5 levels of what was written (half a level of
+    # rounding, plus swscale's 16 → 10 bit conversion, which does not round to nearest).
+    assert np.abs(read - alphas).max() <= 1.5 / (2**bits - 1)
+    soft = (alphas > 0.05) & (alphas < 0.95)
+    assert np.abs(read - alphas)[soft].mean() < 0.5 / (2**min(bits, 8) - 1)
+
+
+def test_binary_mattes_still_come_out_exactly(tmp_path, clip):
+    """The 16-bit pipe to ffmpeg leaves today's 8-bit mattes untouched."""
+    root, alphas = clip
+    media = open_input(str(root))
+    mattes = [np.where(a > 0.5, 255, 0).astype(np.uint8) for a in alphas]
+    path = tmp_path / "alpha.mkv"
+    with FfmpegSink(resolve("alpha", str(path)), path, media, probe(media)) as sink:
+        for matte in mattes:
+            sink.write(matte)
+    np.testing.assert_array_equal(read_back(path, "gray16le", "alphaextract") * 255, np.stack(mattes))
