@@ -21,3 +21,25 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace) -> dict:
     return {k: getattr(args, k) for k in ("finetune_iters", "infer_height", "threshold", "detector", "postprocess", "temporal") if getattr(args, k) is not None}
+
+
+def add_refine_options(p: argparse.ArgumentParser) -> None:
+    """Soft-matte controls (vos_core.alpha.RefineSettings); any of them implies ``--edge soft``."""
+    g = p.add_argument_group("matte edge")
+    g.add_argument("--edge", choices=("hard", "soft"),
+                   help="hard: today's binary cut-out; soft: edge-aware alpha with anti-chatter (default hard)")
+    g.add_argument("--feather", type=float, help="soft edge half-width in pixels (0 = hard edge)")
+    g.add_argument("--contrast", type=float, help="0..1, steepens the soft edge")
+    g.add_argument("--shift-edge", type=float, help="pixels to spread (+) or choke (-) the edge")
+    g.add_argument("--smooth", type=float, help="pixels: rounds off a jagged outline")
+    g.add_argument("--reduce-chatter", type=float, dest="chatter",
+                   help="0..1, motion-compensated smoothing of the edge from frame to frame")
+
+
+REFINE_FIELDS = ("feather", "contrast", "shift_edge", "smooth", "chatter")
+
+
+def refine_from(args: argparse.Namespace) -> tuple[str, dict]:
+    """``(edge preset name, RefineSettings overrides)`` from the command line."""
+    overrides = {k: getattr(args, k) for k in REFINE_FIELDS if getattr(args, k) is not None}
+    return args.edge or ("soft" if overrides else "hard"), overrides
