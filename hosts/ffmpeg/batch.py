@@ -103,13 +103,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_input_options(p)
     add_output_options(p)
     add_model_options(p)
+    engine = p.add_argument_group("engine (see hosts/ffmpeg/README.md: batch on a cluster)")
+    engine.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="local: one clip after another in this process (default); ray: every clip a Ray task "
+                             "(pip install 'vos-matte[ray]'), skipping clips whose outputs are up to date")
+    engine.add_argument("--address", help="ray: the cluster to use (auto, HOST:PORT); default: start one on this machine")
+    engine.add_argument("--threads", type=int, help="CPU threads per clip (ray default 1; local: torch's choice)")
+    engine.add_argument("--tasks-per-node", type=int, help="ray: clips at once per node (default: as its CPUs allow)")
+    engine.add_argument("--retries", type=int, default=1, help="ray: runs again of a failed clip (default 1)")
     p.set_defaults(run=_cmd_batch)
 
 
 def _cmd_batch(args: argparse.Namespace, report: EventSink, cancelled: Callable[[], bool]) -> int:
     from_csv = args.jobs.lower().endswith(".csv")
     jobs = [job_from_row(n, row, shared_fields(args), from_csv) for n, row in enumerate(read_rows(args.jobs), 1)]
-    statuses = run_batch(jobs, report, cancelled)
+    if args.engine == "ray":
+        from .ray_batch import RayOptions, run_batch_on_ray
+
+        options = RayOptions(args.address, args.threads or 1, args.tasks_per_node, args.retries)
+        statuses = run_batch_on_ray(jobs, report, cancelled, options, per_shot=args.progress == "json")
+    else:
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        statuses = run_batch(jobs, report, cancelled)
     if not args.quiet:
         for s in statuses:
             detail = f"{s.frames} frames, {s.seconds:.1f} s -> {s.message}" if s.ok else s.message

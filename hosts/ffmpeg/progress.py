@@ -47,7 +47,8 @@ class ProgressReporter:
             filled = int(width * done / total) if total else 0
             bar = "#" * filled + "-" * (width - filled)
             count = f"{done}/{total}" if total else f"{done}"
-            rate = f"{fields['fps']:.2f} it/s" if fields["stage"] == "finetune" else f"{fields['fps']:.2f} fps"
+            rate = {"finetune": f"{fields['fps']:.2f} it/s", "shots": f"{fields['fps'] * 3600:.0f} shots/h"}.get(
+                fields["stage"], f"{fields['fps']:.2f} fps")
             text = f"{label:<12} [{bar}] {count} {rate} ETA {_clock(fields.get('eta_s'))}"
             if self._redraw:
                 self.stream.write("\r" + text)
