@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import bpy
 
-from . import jobrun, operators, panel, settings
+from . import effects_ops, jobrun, operators, panel, reframe_ops, scribble_ops, settings
 
-CLASSES = (settings.VOSMATTE_PG_settings, settings.VOSMATTE_AP_preferences, *operators.CLASSES, *panel.CLASSES)
+CLASSES = (
+    settings.VOSMATTE_PG_settings, settings.VOSMATTE_AP_preferences, *operators.CLASSES, *scribble_ops.CLASSES,
+    *reframe_ops.CLASSES, *effects_ops.CLASSES, *panel.CLASSES,
+)
 
 
 def register() -> None:
