@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from vos_core import FrameResult, SegmentConfig, VideoPredictor, VosError
+from vos_core.confidence import ConfidenceTrack, FrameConfidence, low_runs, suggest_corrections
 from vos_core.propagation import Keyframe
 from vos_core.weights import resolve_weights
 
@@ -56,7 +57,9 @@ def segment_stream(
     ``fit_cache`` (and ``clip``, the input's path, to key it) fitted networks are reused: an
     unchanged object is not fine-tuned again, one with added keyframes only ``refit_iters``
     steps. Progress goes to ``on_event(kind, fields)``; ``cancelled()`` is polled between steps
-    and frames.
+    and frames. Each frame's progress event carries its confidence (``vos_core/confidence.py``:
+    ``frame``, ``confidence`` and ``flags`` per object); a last ``confidence`` event gives the
+    ``suggested`` correction frames and the ``low_runs`` (``[first, last]``, in frame order).
     """
     emit = on_event or (lambda kind, fields: None)
     net, info = cached_net(weights)  # once per process: a batch worker runs many shots
@@ -69,11 +72,12 @@ def segment_stream(
     keys = {oid: clip_key(clip, config, info["path"], oid) for oid in objects} if fit_cache and clip else {}
     warm = {oid: hit for oid, key in keys.items() if (hit := fit_cache.lookup(key, objects[oid], config.refit_iters))}
 
-    def progress(stage: str, started: float) -> Callable[[int, int | None], None]:
-        def report(done: int, total: int | None) -> None:
+    def progress(stage: str, started: float) -> Callable[..., None]:
+        def report(done: int, total: int | None, frame: FrameConfidence | None = None) -> None:
             if cancelled():
                 raise Cancelled()
-            emit("progress", Progress(stage, done, total, time.perf_counter() - started).to_dict())
+            extra = frame.to_dict() if frame is not None else {}
+            emit("progress", {**Progress(stage, done, total, time.perf_counter() - started).to_dict(), **extra})
         return report
 
     report = progress("finetune", time.perf_counter())
@@ -95,11 +99,13 @@ def segment_stream(
     # Streaming, each frame comes out as it is segmented. With keyframes later in the clip the
     # network first scans every frame (on_scan), then the joined results come out: a second stage.
     report = None
+    track = ConfidenceTrack({oid: {k.frame for k in keyframes} for oid, keyframes in objects.items()})
     for done, result in enumerate(predictor.propagate(session, source, start, end, on_scan=on_scan), 1):
         if report is None:
             report = progress("join", time.perf_counter()) if scanned else scan
-        report(done, total)
+        report(done, total, track.update(result))
         yield result
+    emit("confidence", {"suggested": suggest_corrections(track), "low_runs": sorted([a, b] for a, b, _ in low_runs(track))})
 
 
 def index_map(masks: dict[int, np.ndarray]) -> np.ndarray:

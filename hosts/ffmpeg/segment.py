@@ -13,6 +13,7 @@ output is its own ffmpeg process fed the mattes as they come, so memory does not
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, closing
@@ -25,6 +26,7 @@ from .job_options import add_input_options, add_mask_options, add_output_options
 from .options import add_model_options
 
 if TYPE_CHECKING:
+    from plugin.confidence_report import ConfidenceReport
     from plugin.jobs import Job
 
 #: Index maps must come back exactly: PNG folders and FFV1 are lossless, ProRes is not.
@@ -158,11 +160,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_input_options(p)
     add_output_options(p)
     add_model_options(p)
+    p.add_argument("--report", metavar="JSON", help="write each frame's confidence per object and flags (box lost, "
+                   "low), the low-confidence runs and the suggested correction frame to this JSON file")
     p.set_defaults(run=_cmd_segment)
 
 
 def _cmd_segment(args: argparse.Namespace, report: EventSink, cancelled: Callable[[], bool]) -> int:
+    from plugin.confidence_report import ConfidenceReport
     from plugin.jobs import Job
 
-    run_clip(Job.from_dict(job_fields(args)), report, cancelled)
+    confidence = ConfidenceReport(report)
+    run_clip(Job.from_dict(job_fields(args)), confidence, cancelled)
+    _show_confidence(confidence, args.report, getattr(report, "mode", "bar"))
     return 0
+
+
+def _show_confidence(confidence: ConfidenceReport, path: str | None, mode: str) -> None:
+    """Write the ``--report`` file and, on the progress bar's stream, name the suggested correction frame
+    (``--progress json`` carries it in the ``confidence`` event)."""
+    if path:
+        confidence.write(path)
+    if mode == "bar":
+        print(confidence.summary(), file=sys.stderr, flush=True)
