@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,7 @@ from accuracy_curve import DAVIS, RESULTS, TUNE_GRID, cached_detections, cached_
 
 from plugin.evaluate import write_json
 from plugin.soft import SoftMatter
-from vos_core import SegmentConfig, VideoPredictor, get_preset, load_net, read_mask
+from vos_core import FrameResult, SegmentConfig, VideoPredictor, get_preset, read_mask
 from vos_core.alpha import MATTE_PRESETS, RefineSettings
 from vos_core.antichatter import ChatterMeter
 from vos_core.davis import DavisSequence, load_sequence, split_names
@@ -45,35 +46,56 @@ TUNE = "it50_h240_f2"  # the 'balanced' preset's fine-tuning
 RAMP_LEVELS = (0.25, 0.5, 0.75)
 
 
-def score_sequence(
+def matted_frames(
     seq: DavisSequence, maps: np.ndarray, detections: list, config: SegmentConfig, settings: dict[str, RefineSettings]
-) -> dict[str, dict[str, float]]:
-    """J, F, F_ramp and chatter of every refine setting on one sequence (one pass over its frames)."""
+) -> Iterator[tuple[FrameResult, dict[str, np.ndarray], dict[str, float]]]:
+    """Per frame of ``seq``: the pipeline's result from cached maps, each setting's alpha (H×W
+    float32 0..1) and the seconds each setting's soft stage took."""
     predictor = VideoPredictor(torch.nn.Identity(), config)  # the net is never called: maps are cached
     session = predictor.new_session()
     predictor.add_mask(session, 0, seq.frames[0], read_mask(seq.masks[0]))
     stages = {name: SoftMatter(s, config.threshold) for name, s in settings.items()}
-    meters = {name: ChatterMeter() for name in settings}
-    scores: dict[str, dict[str, list[float]]] = {name: {"J": [], "F": [], "F_ramp": []} for name in settings}
-    seconds = dict.fromkeys(settings, 0.0)
-    n = len(maps)
     for index, frame in enumerate(seq.frames):
         result = predictor.finish_frame(session, index, frame, {1: maps[index].astype(np.float32)}, detections[index])
-        gt = read_mask(seq.masks[index]) if 0 < index < n - 1 else None
+        alphas, seconds = {}, {}
         for name, stage in stages.items():
             start = time.perf_counter()
-            alpha = stage.matte(stage.process(result))
-            seconds[name] += time.perf_counter() - start
-            meters[name].add(frame, alpha)
+            alphas[name] = stage.matte(stage.process(result))
+            seconds[name] = time.perf_counter() - start
+        yield result, alphas, seconds
+
+
+def score_sequence(
+    seq: DavisSequence, maps: np.ndarray, detections: list, config: SegmentConfig, settings: dict[str, RefineSettings]
+) -> dict[str, dict[str, float]]:
+    """J, F, F_ramp and chatter of every refine setting on one sequence (one pass over its frames)."""
+    meters = {name: ChatterMeter() for name in settings}
+    scores: dict[str, dict[str, list[float]]] = {name: {"J": [], "F": [], "F_ramp": []} for name in settings}
+    total = dict.fromkeys(settings, 0.0)
+    n = len(maps)
+    for result, alphas, seconds in matted_frames(seq, maps, detections, config, settings):
+        gt = read_mask(seq.masks[result.index]) if 0 < result.index < n - 1 else None
+        for name, alpha in alphas.items():
+            total[name] += seconds[name]
+            meters[name].add(result.frame, alpha)
             if gt is not None:
                 scores[name]["J"].append(jaccard(alpha > 0.5, gt))
                 scores[name]["F"].append(f_measure(alpha > 0.5, gt))
                 scores[name]["F_ramp"].append(float(np.mean([f_measure(alpha > t, gt) for t in RAMP_LEVELS])))
     return {
         name: {**{k: 100 * float(np.mean(v)) for k, v in scores[name].items()},
-               "chatter": meters[name].mean, "s_per_frame": seconds[name] / n}
+               "chatter": meters[name].mean, "s_per_frame": total[name] / n}
         for name in settings
     }
+
+
+def sequence_inputs(name: str, cache: Path) -> tuple[DavisSequence, np.ndarray, list]:
+    """A dev sequence, its cached 'balanced' maps and its cached detections."""
+    seq = load_sequence(DAVIS, name)
+    if not (cache / TUNE / f"{name}.npz").is_file():
+        raise SystemExit(f"no cached maps for {name} under {cache / TUNE}: run accuracy_curve.py --tune {TUNE} first")
+    maps = cached_maps(seq, get_preset("balanced"), None, cache / TUNE).maps  # cached: the net is not needed
+    return seq, maps, cached_detections(seq, None, cache / "detections")[0]
 
 
 def run(settings: dict[str, RefineSettings], names: list[str], cache: Path) -> tuple[list[dict], dict]:
@@ -81,14 +103,10 @@ def run(settings: dict[str, RefineSettings], names: list[str], cache: Path) -> t
     torch.set_num_threads(2)
     config = get_preset("balanced")
     assert config.with_overrides(**TUNE_GRID[TUNE]) == config, "the cached maps are not the balanced preset's"
-    net, _ = load_net()
     per_seq = {}
     for name in names:
-        seq = load_sequence(DAVIS, name)
-        maps = cached_maps(seq, config, net, cache / TUNE).maps
-        detections, _ = cached_detections(seq, None, cache / "detections")
         print(f"[{time.strftime('%H:%M:%S')}] {name}", flush=True)
-        per_seq[name] = score_sequence(seq, maps, detections, config, settings)
+        per_seq[name] = score_sequence(*sequence_inputs(name, cache), config, settings)
     rows = []
     for setting, refine in settings.items():
         values = [per_seq[s][setting] for s in names]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import bpy
 
-from . import effects_ops, jobrun, operators, panel, reframe_ops, scribble_ops, settings
+from . import confidence_ui, effects_ops, jobrun, operators, panel, reframe_ops, scribble_ops, settings
 
 CLASSES = (
     settings.VOSMATTE_PG_settings, settings.VOSMATTE_AP_preferences, *operators.CLASSES, *scribble_ops.CLASSES,
-    *reframe_ops.CLASSES, *effects_ops.CLASSES, *panel.CLASSES,
+    *reframe_ops.CLASSES, *effects_ops.CLASSES, *panel.CLASSES, *confidence_ui.CLASSES,
 )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import bpy
 
-from . import runtime
+from . import confidence_ui, runtime
 from ._plugin.client import CANCEL_GRACE_S, WorkerProcess, run_blocking
 from .clip import ClipError, source_frame, source_path, source_size, target_strip
 from .matte import apply_matte
@@ -196,4 +196,5 @@ def finish(context: bpy.types.Context, prepared: Prepared, code: int, events: li
     scene = context.scene
     strip = target_strip(scene, prepared.strip_name)
     apply_matte(scene, strip, done["output"], relative=scene.vos_matte.output_dir.startswith("//"))
+    confidence_ui.show(scene, strip, events)  # markers on low-confidence runs, the suggested frame
     return f"Matte for {strip.name}: {done['frames']} frames in {done['seconds']:.1f} s"
