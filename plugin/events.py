@@ -2,7 +2,9 @@
 
 One JSON object per line, with ``"event"`` naming its kind:
 - ``started``:   device, frames (total, or null if unknown), preset
-- ``progress``:  stage ("finetune" or "segment"), done, total, elapsed_s, eta_s, fps
+- ``progress``:  stage ("finetune" or "segment"), done, total, elapsed_s, eta_s, fps; per segmented
+                 frame also frame, confidence and flags per object (vos_core/confidence.py)
+- ``confidence``: after the last frame: suggested (correction frames), low_runs ([first, last]...)
 - ``clip``:      (batch runs) clip, clips, input — the next clip starts
 - ``done``:      output (or outputs, one per file written), frames, seconds
 - ``error``:     message (one sentence for the user), kind (the error class, ``internal`` for a
