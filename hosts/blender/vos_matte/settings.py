@@ -40,6 +40,32 @@ class VOSMATTE_PG_settings(bpy.types.PropertyGroup):
         name="Threshold", default=0.7, min=0.01, max=0.99,
         description="Object probability above which a pixel is kept: higher gives a tighter matte",
     )
+    # Soft matte: vos_core.alpha.RefineSettings; defaults = the core's "soft" (the add-on does not import it).
+    edge: bpy.props.EnumProperty(
+        name="Edge",
+        items=(
+            ("hard", "Hard", "Binary cut-out"),
+            ("soft", "Soft", "Edge-aware alpha that follows the picture's edges, held steady from frame to frame"),
+        ),
+    )
+    feather: bpy.props.FloatProperty(
+        name="Feather", default=3.0, min=0.0, soft_max=20.0, subtype="PIXEL",
+        description="Half-width of the soft edge in pixels (0 = hard edge)",
+    )
+    contrast: bpy.props.FloatProperty(
+        name="Contrast", default=0.0, min=0.0, max=0.99, description="Steepens the soft edge",
+    )
+    shift_edge: bpy.props.FloatProperty(
+        name="Shift edge", default=0.0, soft_min=-10.0, soft_max=10.0, subtype="PIXEL",
+        description="Pixels to spread (+) or choke (-) the edge",
+    )
+    smooth: bpy.props.FloatProperty(
+        name="Smooth", default=0.0, min=0.0, soft_max=10.0, subtype="PIXEL", description="Rounds off a jagged outline",
+    )
+    reduce_chatter: bpy.props.FloatProperty(
+        name="Reduce chatter", default=0.9, min=0.0, max=1.0,
+        description="Motion-compensated smoothing of the edge from frame to frame",
+    )
     output_dir: bpy.props.StringProperty(
         name="Matte folder", subtype="DIR_PATH", default="//mattes/",
         description="Mattes go to a sub-folder named after the strip; // means beside the .blend",
