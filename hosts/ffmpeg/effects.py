@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 from contextlib import closing
 
+from .clip_options import add_clip_options
 from .formats import UsageError
-from .frame_outputs import add_clip_options, decode_mattes, open_clip_and_mattes
 from .segment import EventSink
 
 #: The choices of --effect (plugin.effects.EFFECTS, repeated so that --help does not import numpy/OpenCV).
@@ -52,7 +52,7 @@ def _cmd_effects(args: argparse.Namespace, report: EventSink, cancelled: Callabl
     from vos_core.media import decode
 
     from .formats import resolve
-    from .frame_outputs import RgbSink
+    from .frame_outputs import RgbSink, decode_mattes, open_clip_and_mattes
     from .sinks import check_encodable
 
     if not args.output:

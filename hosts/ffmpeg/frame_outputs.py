@@ -7,14 +7,12 @@ alongside the clip, one frame of each in memory at a time.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator
 from dataclasses import replace
 
 import ffmpeg
 import numpy as np
 
-from .formats import choices
 from .sinks import FfmpegSink, _rate, output_graph
 
 
@@ -60,11 +58,3 @@ def decode_mattes(media, info) -> Iterator[np.ndarray]:
 def resized(info, width: int, height: int):
     """``info`` with another frame size (what an RGB sink of a crop is told)."""
     return replace(info, width=width, height=height)
-
-
-def add_clip_options(p: argparse.ArgumentParser) -> None:
-    """Input, mattes and output options shared by ``reframe`` and ``effects``."""
-    p.add_argument("input", help="video file, folder of images, or ffmpeg pattern like frames/%%05d.png")
-    p.add_argument("--mattes", required=True, help="the clip's mattes: a PNG folder or grey video from `segment -o`")
-    p.add_argument("--fps", help="frame rate of image-sequence inputs, e.g. 24 or 24000/1001 (default 25)")
-    p.add_argument("-o", "--output", metavar="PATH", help=f"the new video: {choices('composite')}")

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
+from .clip_options import add_clip_options
 from .formats import UsageError
-from .frame_outputs import add_clip_options, decode_mattes, open_clip_and_mattes, resized
 from .segment import EventSink
 
 #: Default zoom when the aspect is the source's: the crop needs room to move to stabilise anything.
@@ -44,7 +44,7 @@ def _cmd_reframe(args: argparse.Namespace, report: EventSink, cancelled: Callabl
     from vos_core.reframe import ReframeSettings, crop, parse_aspect, reframe, track_object
 
     from .formats import resolve
-    from .frame_outputs import RgbSink
+    from .frame_outputs import RgbSink, decode_mattes, open_clip_and_mattes, resized
     from .sinks import check_encodable
 
     if not args.output and not args.path:
