@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 
 import cv2
@@ -10,6 +11,7 @@ import pytest
 from soft_frames import davis_frame
 
 from hosts.ffmpeg.formats import resolve
+from hosts.ffmpeg.options import add_refine_options, refine_from
 from hosts.ffmpeg.sinks import FfmpegSink
 from plugin.outputs import PngSequenceWriter
 from vos_core.alpha import get_refine, quantize, refine_alpha
@@ -86,3 +88,17 @@ def test_binary_mattes_still_come_out_exactly(tmp_path, clip):
         for matte in mattes:
             sink.write(matte)
     np.testing.assert_array_equal(read_back(path, "gray16le", "alphaextract") * 255, np.stack(mattes))
+
+
+def test_command_line_refine_options_build_the_settings():
+    parser = argparse.ArgumentParser()
+    add_refine_options(parser)
+
+    def settings(*argv: str):
+        name, overrides = refine_from(parser.parse_args(argv))
+        return get_refine(name).with_overrides(**overrides)
+
+    assert settings() == get_refine("hard")
+    assert settings("--edge", "soft") == get_refine("soft")
+    assert settings("--feather", "2", "--reduce-chatter", "0.5", "--shift-edge", "-1") == get_refine("soft").with_overrides(
+        feather=2.0, chatter=0.5, shift_edge=-1.0)
