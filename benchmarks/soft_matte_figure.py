@@ -4,8 +4,8 @@ filters, then ``plugin.soft.SoftMatter``).
 
     .venv/bin/python benchmarks/soft_matte_figure.py [--sequence blackswan] [--frame 20]
 
-Writes ``docs/soft_matte_edge.jpg`` (frame crop | hard cut-out | soft cut-out, over a checkerboard,
-enlarged 3×) and ``docs/soft_matte_strip.jpg`` (the alpha of the same crop on consecutive frames:
+Writes ``docs/figures/soft_matte_edge.jpg`` (frame crop | hard cut-out | soft cut-out, over a checkerboard,
+enlarged 3×) and ``docs/figures/soft_matte_strip.jpg`` (the alpha of the same crop on consecutive frames:
 hard on the top row, soft below).
 """
 
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--sequence", default="blackswan")
     parser.add_argument("--frame", type=int, default=20, help="the edge figure's frame; the strip starts there")
     parser.add_argument("--cache", default=str(REPO / ".cache" / "accuracy_curve"))
-    parser.add_argument("--out", default=str(REPO / "docs"))
+    parser.add_argument("--out", default=str(REPO / "docs" / "figures"))
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
