@@ -128,11 +128,10 @@ def refine_alpha(
     if settings.is_hard:
         return solid, np.zeros_like(solid)
     weight = edge_weight(distance, settings.feather)
-    # Near the edge the map says how sure the network was; where it disagrees with the kept mask
-    # (a removed distractor touching the band), the mask wins.
+    # Near the edge the map says how sure the network was. Its ramp is clamped to within
+    # ``feather`` of the (shifted) edge whatever the map's offset: a distractor the filters removed
+    # cannot come back through the band, and a shifted edge drags the map's transition with it.
     source = np.where(weight > 0, recentre(prob, threshold), solid).astype(np.float32)
-    # The ramp stays within ``feather`` of the (shifted) edge whatever the map's offset: a shifted
-    # edge drags the map's transition with it.
     source = np.minimum(source, np.clip(distance / settings.feather + 1.0, 0.0, 1.0))
     source = np.maximum(source, np.clip(distance / settings.feather, 0.0, 1.0))
     if settings.smooth > 0:
