@@ -44,10 +44,15 @@ class JobError(ValueError):
 
 @dataclass(frozen=True)
 class MaskRef:
-    """A mask image drawn on clip frame ``frame`` (0-based): white (>= 128) or non-zero = object."""
+    """A mask image drawn on clip frame ``frame`` (0-based): white (>= 128) or non-zero = object.
+
+    Or, with ``scribbles`` (an image of strokes on the object, then optionally one of strokes on the
+    background: white lines on black), the mask GrabCut makes from those strokes; ``mask`` is then empty.
+    """
 
     frame: int
-    mask: str
+    mask: str = ""
+    scribbles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -262,11 +267,16 @@ def _as_dict(item: Any) -> Any:
 
 
 def _mask_ref(what: str, item: Any) -> MaskRef:
-    read = _Fields(_as_dict(item), what, {"frame", "mask"})
+    read = _Fields(_as_dict(item), what, {"frame", "mask", "scribbles"})
     frame = read.integer("frame", 0)
     if frame < 0:
         raise JobError(f"{what}: frame must be >= 0, got {frame}")
-    return MaskRef(frame, read.text("mask"))
+    scribbles = read.items("scribbles", [])
+    if not scribbles:
+        return MaskRef(frame, read.text("mask"))
+    if read.data.get("mask") or len(scribbles) > 2 or not all(isinstance(p, str) and p.strip() for p in scribbles):
+        raise JobError(f"{what}: scribbles must be 1 or 2 stroke images (foreground, background), instead of a mask")
+    return MaskRef(frame, "", tuple(scribbles))
 
 
 def _object(n: int, item: Any) -> ObjectSpec:
@@ -315,7 +325,3 @@ def _listed(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
-
-
-#: The name plugin/pipeline.py imported before jobs had objects; removed once it imports Job.
-SegmentJob = Job

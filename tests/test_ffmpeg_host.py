@@ -331,7 +331,7 @@ BAD = {  # case: (input, mask, output, extra args, exit status, message)
     "empty mask": ("clip", "empty", "o.mkv", [], 1, "is empty"),
     "full mask": ("clip", "full", "o.mkv", [], 1, "covers the whole frame"),
     "mask size": ("clip", "gt", "o.mkv", ["--no-resize"], 1, "but the video is 426×240; pass --resize-mask"),
-    "mask frame": ("clip", "gt", "o.mkv", ["--mask-frame", "99"], 1, "there is no frame 99"),
+    "mask frame": ("clip", "gt", "o.mkv", ["--mask-frame", "99"], 1, "is for frame 99, but"),
     "unwritable output": ("clip", "gt", "a_file/o.mkv", [], 1, "cannot write"),
     "unknown format": ("clip", "gt", "o.avi", [], 2, "unknown output format '.avi'"),
     "bad background": ("clip", "gt", "o.mkv", ["--composite", "c.mkv", "--background", "nocolour"], 2,

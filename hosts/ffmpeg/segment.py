@@ -67,14 +67,6 @@ def start_segmenting(
                           on_event=report, cancelled=cancelled)
 
 
-def index_map(masks: dict[int, np.ndarray], shape: tuple[int, int]) -> np.ndarray:
-    """One H×W uint8 map of object ids (0 = background) from per-object 0/255 masks that do not overlap."""
-    ids = np.zeros(shape, np.uint8)
-    for obj_id, mask in masks.items():
-        ids[mask > 0] = obj_id
-    return ids
-
-
 def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict[str, Any]:
     """Run ``job`` end to end; returns the ``done`` event's fields. Raises VosError, JobError or Cancelled.
 
@@ -85,6 +77,7 @@ def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict
     and the error names both.
     """
     from plugin.inputs import load_job_inputs
+    from plugin.pipeline import index_map
     from vos_core import VosError
     from vos_core.weights import resolve_weights
 
@@ -110,7 +103,10 @@ def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict
 
         def write(masks: dict[int, np.ndarray]) -> None:
             for obj_id, sink in sinks:
-                sink.write(index_map(masks, empty.shape) if obj_id is None else masks.get(obj_id, empty))
+                if obj_id is None:
+                    sink.write(index_map(masks) if masks else empty)
+                else:
+                    sink.write(masks.get(obj_id, empty))
 
         last = info.frames - 1 if job.end is None else job.end
         stream = start_segmenting(

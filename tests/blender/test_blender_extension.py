@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow
 
 def test_zip_is_built_validated_and_carries_the_generated_files(extension_zip):
     names = set(zipfile.ZipFile(extension_zip).namelist())
-    assert {"blender_manifest.toml", "__init__.py", "_plugin/client.py", "_plugin/events.py", "runtime/runtime_env.py"} <= names
+    assert {"blender_manifest.toml", "__init__.py", "_plugin/client.py", "_plugin/events.py", "_plugin/jobs.py",
+            "runtime/runtime_env.py"} <= names
     assert any(n.startswith("runtime/vos_matte-") and n.endswith(".whl") for n in names)
     # vendored, not forked: the shipped client is byte-identical to plugin/client.py
     shipped = zipfile.ZipFile(extension_zip).read("_plugin/client.py")
@@ -112,7 +113,8 @@ def test_progress_is_shown_and_cancel_leaves_no_matte(newest_blender, extension_
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     result = run_bpy(newest_blender, "bpy_watch_cancel.py", str(tmp_path / "spec.json"), home=tmp_path / "blender-user")
     job, events = result["job"], result["events"]
-    assert job["mask_frame"] == 0 and job["resize_mask"] and job["refine_mask"] and job["settings"]["finetune_iters"] == 500
+    assert [k["frame"] for k in job["objects"][0]["keyframes"]] == [0] and (job["start"], job["end"]) == (0, 9)
+    assert job["resize_mask"] and job["refine_mask"] and job["settings"]["finetune_iters"] == 500
     assert events[0]["event"] == "started" and events[0]["frames"] == len(davis_clip["truth"])
     progress = [e for e in events if e["event"] == "progress"]
     assert len(progress) >= 2 and {"stage", "done", "total", "elapsed_s", "eta_s", "fps"} <= set(progress[0])

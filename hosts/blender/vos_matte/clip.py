@@ -11,8 +11,8 @@ import bpy
 
 from . import timeline
 
-#: The worker's image types (vos_core.frames.IMAGE_SUFFIXES, repeated: the add-on cannot import the core).
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+#: The worker's image types (vos_core.media.IMAGE_SUFFIXES, repeated: the add-on cannot import the core).
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".exr", ".dpx")
 
 
 class ClipError(Exception):

@@ -6,7 +6,6 @@ The operators stay thin: they call :func:`prepare`, then run the job blocking or
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -17,23 +16,33 @@ from typing import Any
 
 import bpy
 
-from . import confidence_ui, runtime
+from . import confidence_ui, runtime, timeline
 from ._plugin.client import CANCEL_GRACE_S, WorkerProcess, run_blocking
+from ._plugin.jobs import OBJECT_PLACEHOLDER, Job, JobError, MaskRef, ObjectSpec, Output
 from .clip import ClipError, source_frame, source_path, source_size, target_strip
-from .matte import apply_matte
+from .keyframes import DrawnObject, drawn_objects
+from .matte import apply_matte, remove_matte
 from .rasterize import rasterize_mask
 from .settings import preferences
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A job written to disk, ready for ``python -m plugin.worker``; ``workdir`` is removed by :func:`finish`."""
+    """A job written to disk, ready for ``python -m plugin.worker``; ``workdir`` is removed by :func:`finish`.
+
+    ``output`` is the strip's matte folder; with several objects each has a sub-folder named after it.
+    """
 
     strip_name: str
     python: str
     job_path: str
     output: str
     workdir: str
+    objects: tuple[str, ...] = ("",)  # object names; "" = the only object, whose mattes go to ``output`` itself
+
+    def folder(self, name: str) -> str:
+        """Where the worker writes object ``name``'s mattes."""
+        return str(Path(self.output) / name) if name else self.output
 
 
 def _output_root(settings: Any) -> Path:
@@ -42,44 +51,77 @@ def _output_root(settings: Any) -> Path:
     return Path(bpy.path.abspath(settings.output_dir))
 
 
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", name)
+
+
+def keyframe_specs(scene: bpy.types.Scene, strip: bpy.types.Strip, drawn: DrawnObject, workdir: str, obj_id: int) -> list[MaskRef]:
+    """Rasterise ``drawn``'s mask on each of its keyframes inside ``strip`` to ``workdir``; ClipError if none is."""
+    size = source_size(strip)
+    refs = []
+    for frame in drawn.frames:
+        source = timeline.source_frame(strip, frame)
+        if source is None:
+            continue  # keyed outside this strip (a Mask may serve several strips)
+        if drawn.mask is None:
+            refs.append(MaskRef(source, drawn.mask_file))
+            continue
+        path = str(Path(workdir) / f"mask_{obj_id}_{source:05d}.png")
+        rasterize_mask(drawn.mask, *size, frame, path)
+        refs.append(MaskRef(source, path))
+    if not refs:
+        left, right = timeline.handles(strip)
+        raise ClipError(f"{drawn.name or 'The mask'} is drawn on frame(s) {', '.join(map(str, drawn.frames))}, none "
+                        f"inside {strip.name} ({left}–{right - 1}): go to a frame of the strip and add a keyframe there.")
+    return refs
+
+
 def prepare(context: bpy.types.Context, strip_name: str = "") -> Prepared:
-    """Validate the settings, rasterise the mask and write the job; ClipError says what is wrong."""
+    """Validate the settings, rasterise every object's keyframes and write the job; ClipError says what is wrong.
+
+    The strip's trims (handles) give the range of source frames segmented.
+    """
     scene, settings, prefs = context.scene, context.scene.vos_matte, preferences(context)
     strip = target_strip(scene, strip_name)
     python = runtime.python_in(prefs.runtime())
     if not python.exists():
         raise ClipError(f"No runtime Python at {python}: press Install runtime or Check runtime in the preferences.")
-    mask_frame = source_frame(strip, scene.frame_current)
-    output = _output_root(settings) / re.sub(r"[^\w.-]+", "_", strip.name)
-    if settings.mask_source == "MASK" and settings.mask is None:
-        raise ClipError("Choose the Mask drawn around the object (or switch Mask from to Image).")
-    mask_file = bpy.path.abspath(settings.mask_file)
-    if settings.mask_source == "FILE" and not Path(mask_file).is_file():
-        raise ClipError(f"Mask image {mask_file or '(none)'} does not exist.")
+    source_frame(strip, scene.frame_current)  # the editor is looking at the strip: say so now if not
+    output = _output_root(settings) / _safe(strip.name)
+    drawn = drawn_objects(scene)
+    if drawn[0].mask is None and not Path(drawn[0].mask_file).is_file():
+        raise ClipError(f"Mask image {drawn[0].mask_file or '(none)'} does not exist.")
+    names = [_safe(obj.name) for obj in drawn]
+    several = len(drawn) > 1
     workdir = tempfile.mkdtemp(prefix="vos_matte_")
     try:
-        mask_path = str(Path(workdir) / "mask.png") if settings.mask_source == "MASK" else mask_file
-        if settings.mask_source == "MASK":
-            rasterize_mask(settings.mask, *source_size(strip), scene.frame_current, mask_path)
-        job = {
-            "input": source_path(strip),
-            "mask": mask_path,
-            "output": str(output),
-            "mask_frame": mask_frame,
-            "preset": settings.preset,
+        objects = [ObjectSpec(n, tuple(keyframe_specs(scene, strip, obj, workdir, n)), name)
+                   for n, (obj, name) in enumerate(zip(drawn, names), 1)]
+        left, right = timeline.handles(strip)
+        job = Job.from_dict(Job(
+            input=source_path(strip),
+            outputs=(Output("matte", str(output / OBJECT_PLACEHOLDER) if several else str(output)),),
+            objects=tuple(objects),
+            start=timeline.source_frame(strip, left),
+            end=timeline.source_frame(strip, right - 1),
+            preset=settings.preset,
             # None keeps the preset's value (SegmentConfig.with_overrides ignores it)
-            "settings": {"finetune_iters": settings.finetune_iters or None, "threshold": settings.threshold},
-            "weights": bpy.path.abspath(prefs.weights) if prefs.weights else None,
-            "device": None if prefs.device == "AUTO" else prefs.device,
-            "resize_mask": True,
-            "refine_mask": settings.refine_edges,
-        }
+            settings={"finetune_iters": settings.finetune_iters or None, "threshold": settings.threshold},
+            weights=bpy.path.abspath(prefs.weights) if prefs.weights else None,
+            device=None if prefs.device == "AUTO" else prefs.device,
+            resize_mask=True,
+            refine_mask=settings.refine_edges,
+        ).to_dict())  # validated as every host's jobs are
         job_path = Path(workdir) / "job.json"
-        job_path.write_text(json.dumps(job, indent=2))
+        job.save(job_path)
+    except JobError as exc:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise ClipError(str(exc)) from None
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)  # a job that cannot be written leaves nothing behind
         raise
-    return Prepared(strip.name, str(python), str(job_path), str(output), workdir)
+    return Prepared(strip.name, str(python), str(job_path), str(output), workdir,
+                    tuple(names) if several else ("",))
 
 
 def _worker_options(prepared: Prepared) -> dict[str, Any]:
@@ -172,9 +214,10 @@ def stop_current() -> None:
 
 def _remove_leftovers(prepared: Prepared) -> None:
     shutil.rmtree(prepared.workdir, ignore_errors=True)
-    # a killed worker cannot remove its partial matte folder (plugin/outputs.py's ``.NAME.partial``)
-    partial = Path(prepared.output)
-    shutil.rmtree(partial.with_name(f".{partial.name}.partial"), ignore_errors=True)
+    # a killed worker cannot remove its partial matte folders (plugin/outputs.py's ``.NAME.partial``)
+    for name in prepared.objects:
+        partial = Path(prepared.folder(name))
+        shutil.rmtree(partial.with_name(f".{partial.name}.partial"), ignore_errors=True)
 
 
 def finish(context: bpy.types.Context, prepared: Prepared, code: int, events: list[dict[str, Any]], stderr: list[str],
@@ -195,6 +238,10 @@ def finish(context: bpy.types.Context, prepared: Prepared, code: int, events: li
     shutil.rmtree(prepared.workdir, ignore_errors=True)
     scene = context.scene
     strip = target_strip(scene, prepared.strip_name)
-    apply_matte(scene, strip, done["output"], relative=scene.vos_matte.output_dir.startswith("//"))
+    relative = scene.vos_matte.output_dir.startswith("//")
+    remove_matte(scene, strip)  # a re-run may have other objects than the last one
+    for n, name in enumerate(prepared.objects):
+        apply_matte(scene, strip, prepared.folder(name), relative=relative, name=name, active=n == 0)
     confidence_ui.show(scene, strip, events)  # markers on low-confidence runs, the suggested frame
-    return f"Matte for {strip.name}: {done['frames']} frames in {done['seconds']:.1f} s"
+    what = f"{len(prepared.objects)} objects" if len(prepared.objects) > 1 else "Matte"
+    return f"{what} for {strip.name}: {done['frames']} frames in {done['seconds']:.1f} s"

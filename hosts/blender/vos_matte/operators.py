@@ -157,6 +157,73 @@ class VOSMATTE_OT_remove(_MatteOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
+class VOSMATTE_OT_add_object(bpy.types.Operator):
+    """Add the chosen Mask as an object to cut out (each object gets its own matte)"""
+
+    bl_idname = "vos_matte.add_object"
+    bl_label = "Add Object"
+    bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012 - Blender reads bl_options as a set
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        settings = context.scene.vos_matte
+        if settings.mask is None:
+            self.report({"ERROR"}, "Choose the object's Mask first.")
+            return {"CANCELLED"}
+        add_object(settings, settings.mask)
+        return {"FINISHED"}
+
+
+class VOSMATTE_OT_remove_object(bpy.types.Operator):
+    """Remove the active object from the list (its matte stays until the next Run)"""
+
+    bl_idname = "vos_matte.remove_object"
+    bl_label = "Remove Object"
+    bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012 - Blender reads bl_options as a set
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return len(context.scene.vos_matte.objects) > 0
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        settings = context.scene.vos_matte
+        settings.objects.remove(min(settings.active_object, len(settings.objects) - 1))
+        settings.active_object = max(0, min(settings.active_object, len(settings.objects) - 1))
+        return {"FINISHED"}
+
+
+class VOSMATTE_OT_keyframe(bpy.types.Operator):
+    """Mark (or unmark) the current frame as a keyframe of the active object: the mask as drawn here is used.
+    Draw a correction on a frame where the matte went wrong, add the frame, and Run again"""
+
+    bl_idname = "vos_matte.keyframe"
+    bl_label = "Keyframe"
+    bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012 - Blender reads bl_options as a set
+
+    remove: bpy.props.BoolProperty(name="Remove", description="Unmark the frame instead")
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        settings, frame = context.scene.vos_matte, context.scene.frame_current
+        if not len(settings.objects):
+            if settings.mask is None:
+                self.report({"ERROR"}, "Choose the object's Mask first.")
+                return {"CANCELLED"}
+            add_object(settings, settings.mask)
+        obj = settings.objects[min(settings.active_object, len(settings.objects) - 1)]
+        listed = [item.frame for item in obj.keyframes]
+        if self.remove and frame in listed:
+            obj.keyframes.remove(listed.index(frame))
+        elif not self.remove and frame not in listed:
+            obj.keyframes.add().frame = frame
+        return {"FINISHED"}
+
+
+def add_object(settings: bpy.types.PropertyGroup, mask: bpy.types.Mask) -> None:
+    """Append an object drawn by ``mask``, named after it, and make it the active one."""
+    obj = settings.objects.add()
+    obj.name, obj.mask = mask.name, mask
+    settings.active_object = len(settings.objects) - 1
+
+
 class VOSMATTE_OT_check_runtime(bpy.types.Operator):
     """Check that the runtime environment can run segmentation, and say what is missing"""
 
@@ -193,6 +260,9 @@ class VOSMATTE_OT_install_runtime(bpy.types.Operator):
 
 CLASSES = (
     VOSMATTE_OT_segment,
+    VOSMATTE_OT_add_object,
+    VOSMATTE_OT_remove_object,
+    VOSMATTE_OT_keyframe,
     VOSMATTE_OT_cancel,
     VOSMATTE_OT_invert,
     VOSMATTE_OT_remove,

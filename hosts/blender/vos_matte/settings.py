@@ -16,8 +16,28 @@ PRESETS = (
 )
 
 
+class VOSMATTE_PG_keyframe(bpy.types.PropertyGroup):
+    """A timeline frame on which an object's Mask is drawn (one of its keyframes)."""
+
+    frame: bpy.props.IntProperty(name="Frame")
+
+
+class VOSMATTE_PG_object(bpy.types.PropertyGroup):
+    """One object to cut out: a Mask datablock and the frames it is drawn on (see keyframes.py)."""
+
+    name: bpy.props.StringProperty(name="Name", description="Names its matte strip and folder")
+    mask: bpy.props.PointerProperty(name="Mask", type=bpy.types.Mask, description="The object's outline")
+    keyframes: bpy.props.CollectionProperty(type=VOSMATTE_PG_keyframe)
+
+
 class VOSMATTE_PG_settings(bpy.types.PropertyGroup):
-    """What to segment and how; stored in the scene as ``scene.vos_matte``."""
+    """What to segment and how; stored in the scene as ``scene.vos_matte``.
+
+    With ``objects`` empty, the one object is ``mask`` (or ``mask_file``), as before objects existed.
+    """
+
+    objects: bpy.props.CollectionProperty(type=VOSMATTE_PG_object)
+    active_object: bpy.props.IntProperty(name="Active object", min=0)
 
     mask_source: bpy.props.EnumProperty(
         name="Mask from",
