@@ -26,10 +26,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     cancelled = cancel.install()  # before importing the core: loading torch takes seconds
     try:
+        from .fit_cache import FitCache
         from .jobs import Job
         from .pipeline import run_job
 
-        run_job(Job.load(argv[0]), _emit, cancelled=cancelled)
+        # A re-run after a correction (Blender's Run again) starts from the networks fitted last time.
+        run_job(Job.load(argv[0]), _emit, cancelled=cancelled, fit_cache=FitCache())
     except cancel.Cancelled:
         _emit("cancelled")
         return cancel.exit_status()

@@ -54,17 +54,23 @@ def failure_fields(exc: Exception) -> dict[str, str]:
 def start_segmenting(
     source: Iterable[np.ndarray], objects: dict, config, *, start: int, end: int | None, preset: str,
     weights: str | None, device: str | None, report: EventSink, cancelled: Callable[[], bool],
-    frames: int | None = None,
+    frames: int | None = None, clip: str | None = None,
 ) -> Iterator:
     """Pick the device, announce ``started`` (``frames``: how many will come out, if known) and
-    return plugin.pipeline.segment_stream's generator of FrameOut."""
+    return plugin.pipeline.segment_stream's generator of FrameOut.
+
+    With ``clip`` (the input's path) fitted networks are kept in plugin.fit_cache's folder, so
+    running again after adding a correction keyframe fine-tunes only briefly.
+    """
     from plugin.device import describe, pick_device
+    from plugin.fit_cache import FitCache
     from plugin.pipeline import segment_stream
 
+    fit_cache = FitCache() if clip else None
     chosen = pick_device(device)
     report("started", {"device": describe(chosen), "frames": frames, "preset": preset})
     return segment_stream(source, objects, config, start=start, end=end, weights=weights, device=chosen,
-                          on_event=report, cancelled=cancelled)
+                          on_event=report, cancelled=cancelled, fit_cache=fit_cache, clip=clip)
 
 
 def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict[str, Any]:
@@ -111,7 +117,7 @@ def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict
         last = info.frames - 1 if job.end is None else job.end
         stream = start_segmenting(
             source, objects, config, start=job.start, end=job.end, preset=job.preset, weights=job.weights,
-            device=job.device, report=report, cancelled=cancelled, frames=last - job.start + 1,
+            device=job.device, report=report, cancelled=cancelled, frames=last - job.start + 1, clip=job.input,
         )
         for _ in range(job.start):
             write({})
