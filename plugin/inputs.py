@@ -1,20 +1,23 @@
 """A job's inputs as the core takes them: the clip's frame source and each object's keyframes.
 
 The one place masks are loaded for every host (CLI, batch, worker, Blender through the worker):
-mask files and index PNGs are read, scaled to the frame if the job allows it, checked, and
+mask files and index PNGs are read (or masks made from scribbles), scaled to the frame if the job allows it, checked, and
 optionally snapped to edges (GrabCut), giving per-object H×W uint8 0/255 keyframe masks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from vos_core import InputError, read_mask
+from vos_core import InputError, read_image, read_mask
 from vos_core.frames import VideoSource, open_frames
 from vos_core.masks import fit_mask, read_index_mask
 from vos_core.propagation import Keyframe
+from vos_core.scribbles import scribble_mask
 
-from .jobs import Job, object_labels
+from .jobs import Job, MaskRef, object_labels
 from .refine import grabcut_refine
 
 
@@ -40,8 +43,16 @@ def load_job_inputs(job: Job) -> tuple[VideoSource, dict[int, list[Keyframe]], d
 
 def load_keyframes(job: Job, source: VideoSource) -> dict[int, list[Keyframe]]:
     """Every object's keyframes (sorted by frame) from its mask files and the job's index PNGs."""
-    drawn = read_drawn_masks(job)
     frames: dict[int, np.ndarray] = {}  # frames GrabCut needs, decoded once for all objects
+
+    def frame_at(frame: int, what: str) -> np.ndarray:
+        if frame >= len(source):
+            raise InputError(f"{what} is for frame {frame}, but {job.input} has {len(source)} frames")
+        if frame not in frames:
+            frames[frame] = source[frame]
+        return frames[frame]
+
+    drawn = read_drawn_masks(job, frame_at)
     objects = {}
     for obj_id, masks in sorted(drawn.items()):
         keyframes = []
@@ -50,19 +61,22 @@ def load_keyframes(job: Job, source: VideoSource) -> dict[int, list[Keyframe]]:
                 raise InputError(f"{what} is for frame {frame}, but {job.input} has {len(source)} frames")
             mask = fit_mask(mask, source.size, job.resize_mask, what)
             if job.refine_mask:
-                if frame not in frames:
-                    frames[frame] = source[frame]
-                mask = grabcut_refine(frames[frame], mask)
+                mask = grabcut_refine(frame_at(frame, what), mask)
             keyframes.append(Keyframe(frame, mask))
         objects[obj_id] = keyframes
     return objects
 
 
-def read_drawn_masks(job: Job) -> dict[int, dict[int, tuple[np.ndarray, str]]]:
-    """``{object id: {frame: (mask as read, what to call it in errors)}}``; InputError for two masks of one frame."""
+def read_drawn_masks(
+    job: Job, frame_at: Callable[[int, str], np.ndarray]
+) -> dict[int, dict[int, tuple[np.ndarray, str]]]:
+    """``{object id: {frame: (mask as read, what to call it in errors)}}``; InputError for two masks of one frame.
+
+    ``frame_at(frame, what)`` gives the clip's frame that scribbles are drawn on.
+    """
     drawn: dict[int, dict[int, tuple[np.ndarray, str]]] = {}
     for obj in job.objects:
-        drawn[obj.id] = {ref.frame: (read_mask(ref.mask), f"mask {ref.mask}") for ref in obj.keyframes}
+        drawn[obj.id] = {ref.frame: _drawn_mask(ref, frame_at) for ref in obj.keyframes}
     for ref in job.index_masks:
         for obj_id, mask in read_index_mask(ref.mask).items():
             masks = drawn.setdefault(obj_id, {})
@@ -74,3 +88,11 @@ def read_drawn_masks(job: Job) -> dict[int, dict[int, tuple[np.ndarray, str]]]:
     if missing:
         raise InputError(f"object {missing[0]} has no keyframe: no mask or index mask holds its id")
     return drawn
+
+
+def _drawn_mask(ref: MaskRef, frame_at: Callable[[int, str], np.ndarray]) -> tuple[np.ndarray, str]:
+    """A keyframe's mask as read from its file, or as GrabCut makes it from its scribbles; with its name."""
+    if not ref.scribbles:
+        return read_mask(ref.mask), f"mask {ref.mask}"
+    what = f"scribbles {', '.join(ref.scribbles)}"
+    return scribble_mask(frame_at(ref.frame, what), *(read_image(path) for path in ref.scribbles)), what

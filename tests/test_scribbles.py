@@ -87,3 +87,27 @@ def test_scribble_command_writes_a_mask_for_segment(davis_root, tmp_path, restor
     image_out = tmp_path / "from_image.png"
     assert main(["--quiet", "scribble", str(seq.frames.paths[0]), str(tmp_path / "fg.png"), "-o", str(image_out)]) == 0
     assert read_mask(image_out).any()
+
+
+def test_segment_takes_scribbles_as_a_keyframe(davis_root, tmp_path):
+    from hosts.ffmpeg.cli import build_parser
+    from hosts.ffmpeg.job_options import job_fields
+    from plugin.inputs import load_job_inputs
+    from plugin.jobs import Job
+    from vos_core import write_mask
+
+    seq = load_sequence(davis_root, "dog")
+    truth = read_mask(seq.masks[0]) > 0
+    fg, bg = synthetic_strokes(truth)
+    write_mask(tmp_path / "fg.png", fg)
+    write_mask(tmp_path / "bg.png", bg)
+    clip = str(seq.frames.paths[0].parent)
+    args = build_parser().parse_args(["segment", clip, "--scribbles", f"0:{tmp_path / 'fg.png'},{tmp_path / 'bg.png'}",
+                                      "-o", str(tmp_path / "mattes")])
+    job = Job.from_dict(job_fields(args))
+    assert job.objects[0].keyframes[0].scribbles == (str(tmp_path / "fg.png"), str(tmp_path / "bg.png"))
+    _, objects, _ = load_job_inputs(job)
+    (keyframe,) = objects[1]
+    assert keyframe.frame == 0 and jaccard(keyframe.mask > 0, truth) > 0.7
+    direct = scribble_mask(read_image(seq.frames.paths[0]), fg, bg)  # OpenCV's JPEG decoder, not ffmpeg's
+    assert jaccard(keyframe.mask > 0, direct > 0) > 0.95

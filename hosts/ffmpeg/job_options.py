@@ -4,7 +4,8 @@
 (masks before any ``--object`` belong to one unnamed object). ``--index-mask [FRAME:]FILE`` gives
 several objects at once: each non-zero value of the PNG is an object id, and the n-th ``--object``
 has id n, so ``--object swan --object dog --index-mask 0:anno.png`` names ids 1 and 2. A mask
-with no ``FRAME:`` is for ``--mask-frame`` (default 0).
+with no ``FRAME:`` is for ``--mask-frame`` (default 0). ``--scribbles [FRAME:]FG.png[,BG.png]`` is a keyframe
+made from strokes instead of a mask (plugin.inputs runs GrabCut on them).
 Standard library only, so ``--help`` stays instant; plugin.jobs validates what they build.
 """
 
@@ -40,9 +41,25 @@ class _MaskAction(argparse.Action):
     """``--mask [FRAME:]FILE``: a keyframe of the latest ``--object`` (of an unnamed one before any)."""
 
     def __call__(self, parser, namespace, value, option_string=None) -> None:
-        objects = list(namespace.objects or [{"name": "", "masks": []}])
-        objects[-1] = {**objects[-1], "masks": [*objects[-1]["masks"], frame_and_file(value)]}
-        namespace.objects = objects
+        _add_keyframe(namespace, frame_and_file(value))
+
+
+def _add_keyframe(namespace: argparse.Namespace, keyframe: tuple[int | None, Any]) -> None:
+    """Append ``(frame, mask path or scribble paths)`` to the latest object (an unnamed one before any)."""
+    objects = list(namespace.objects or [{"name": "", "masks": []}])
+    objects[-1] = {**objects[-1], "masks": [*objects[-1]["masks"], keyframe]}
+    namespace.objects = objects
+
+
+class _ScribblesAction(argparse.Action):
+    """``--scribbles [FRAME:]FG.png[,BG.png]``: a keyframe of the latest object made from strokes (GrabCut)."""
+
+    def __call__(self, parser, namespace, value, option_string=None) -> None:
+        frame, files = frame_and_file(value)
+        strokes = tuple(f for f in files.split(",") if f)
+        if not 1 <= len(strokes) <= 2:
+            parser.error(f"--scribbles {value}: give FG.png or FG.png,BG.png")
+        _add_keyframe(namespace, (frame, strokes))
 
 
 def add_mask_options(p: argparse.ArgumentParser) -> None:
@@ -51,6 +68,9 @@ def add_mask_options(p: argparse.ArgumentParser) -> None:
     masks.add_argument("--mask", action=_MaskAction, dest="objects", metavar="[FRAME:]FILE",
                        help="mask image (white = object) drawn on clip frame FRAME (default --mask-frame); repeat "
                             "it for more keyframes of the same object: corrections where the matte went wrong")
+    masks.add_argument("--scribbles", action=_ScribblesAction, dest="objects", metavar="[FRAME:]FG.png[,BG.png]",
+                       help="instead of a mask: strokes (white on black) on the object and, optionally, on the "
+                            "background; GrabCut makes the keyframe's mask from them")
     masks.add_argument("--object", action=_ObjectAction, dest="objects", metavar="NAME",
                        help="start a new object named NAME: the --mask flags after it are its keyframes; "
                             "outputs name it through {object} in their paths")
@@ -87,7 +107,8 @@ def job_fields(args: argparse.Namespace) -> dict[str, Any]:
     """The job ``segment``'s options describe, as plugin.jobs.Job.from_dict takes it."""
     objects = [
         {"id": n, "name": group["name"],
-         "keyframes": [{"frame": args.mask_frame if frame is None else frame, "mask": path}
+         "keyframes": [{"frame": args.mask_frame if frame is None else frame,
+                        **({"scribbles": list(path)} if isinstance(path, tuple) else {"mask": path})}
                        for frame, path in group["masks"]]}
         for n, group in enumerate(args.objects or [], 1)
     ]
