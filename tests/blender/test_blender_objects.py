@@ -66,3 +66,11 @@ def test_a_single_object_run_replaces_every_objects_matte(objects):
     assert [(o["name"], [k["frame"] for k in o["keyframes"]]) for o in single["objects"]] == [("", [3, 6])]
     assert single["outputs"][0]["path"].endswith("mattes/grey")
     assert objects["after"] == [["grey.matte", ""]] and objects["modifiers"] == ["VOS Matte"]
+
+
+def test_the_panel_lists_objects_their_keyframes_and_modifier_switches(objects):
+    zero = objects["zero"]
+    assert objects["panel"] == [
+        ["prop", "name", "swan"], ["label", f"keyframes {zero}, {zero + 3}, {zero + 6}"], ["prop", "mute", False],
+        ["prop", "name", "dog"], ["label", f"keyframes {zero + 5}"], ["prop", "mute", True],
+    ]

@@ -91,6 +91,35 @@ for name in prepared.objects:
 mapping = {t: ext.clip.source_frame(movie, t) for t in range(*ext.timeline.handles(movie))}
 renders = render(scene, range(*ext.timeline.handles(movie)), str(work / "objects_"))
 
+
+
+class Layout:
+    """Stands in for a UILayout (background mode draws no panels): records labels and operator buttons."""
+
+    def __init__(self, drawn: list) -> None:
+        self.drawn = drawn
+
+    def box(self):
+        return self
+
+    def row(self, align: bool = False):
+        return self
+
+    def label(self, text: str = "", icon: str = "NONE") -> None:
+        self.drawn.append(["label", text])
+
+    def prop(self, data, name: str, text: str = "", icon: str = "NONE") -> None:
+        self.drawn.append(["prop", name, getattr(data, name)])
+
+    def operator(self, idname: str, text: str = "", icon: str = "NONE"):
+        self.drawn.append(["operator", idname])
+        return type("Properties", (), {})()
+
+
+panel_lines: list = []
+ext.panel.VOSMATTE_PT_panel.draw_objects(Layout(panel_lines), scene, movie)
+panel = [line for line in panel_lines if (line[0] == "label" and line[1]) or line[1] in ("name", "mute")]
+
 # A second run with one object (the list emptied, the plain Mask chosen) replaces both objects' mattes.
 settings.objects.clear()
 settings.mask = swan
@@ -101,6 +130,6 @@ ext.jobrun.finish(bpy.context, single, 0, [{**done, "output": single.output}], [
 after = sorted((s.name, s.get(ext.matte.OBJECT_KEY)) for s in ext.matte.matte_strips(scene, movie))
 
 answer({
-    "job": job, "masks": masks, "message": message, "mattes": mattes, "mapping": mapping, "renders": renders,
+    "job": job, "masks": masks, "panel": panel, "zero": zero, "message": message, "mattes": mattes, "mapping": mapping, "renders": renders,
     "objects": list(prepared.objects), "single_job": single_job, "after": after, "modifiers": [m.name for m in movie.modifiers],
 })
