@@ -15,7 +15,7 @@
    clip), so the added keyframe's own frame never counts. Per-clip results are cached under
    ``.cache/confidence/gains/`` (resumable).
 
-    .venv/bin/python benchmarks/confidence.py [--fit] [--no-gains] [--sequences a,b]
+    .venv/bin/python -m benchmarks.confidence [--fit] [--no-gains] [--sequences a,b] [--device cuda --tag fast-cuda]
 
 Writes ``benchmarks/results/confidence.json``. 2 torch threads.
 """
@@ -23,6 +23,7 @@ Writes ``benchmarks/results/confidence.json``. 2 torch threads.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import time
@@ -197,11 +198,12 @@ def run_keyframes(predictor, frames: list, masks: list, keys: list[int], track=N
     return j
 
 
-def clip_gains(predictor, seq: DavisSequence) -> dict:
+def clip_gains(make_predictor, seq: DavisSequence, tag: str) -> dict:
     """Per-frame J for keyframe 0 alone and with one extra keyframe (suggested, middle, random)."""
-    path = CACHE / "confidence" / "gains" / PRESET / f"{seq.name}.json"
+    path = CACHE / "confidence" / "gains" / tag / f"{seq.name}.json"
     if path.is_file():
         return json.loads(path.read_text())
+    predictor = make_predictor()
     frames, masks = [read_image(p) for p in seq.frames.paths], [read_mask(p) for p in seq.masks]
     n = len(frames)
     track = conf.ConfidenceTrack({1: {0}})
@@ -221,15 +223,19 @@ def clip_gains(predictor, seq: DavisSequence) -> dict:
     return result
 
 
-def gains(names: list[str]) -> dict:
+def gains(names: list[str], device: str, tag: str) -> dict:
+    """Mean and per-clip J gains of the three extra-keyframe choices (cached per clip under ``tag``)."""
     torch.set_num_threads(2)
-    config = get_preset(PRESET)
-    net, _ = load_net(None)
-    predictor = VideoPredictor(net, config, "cpu", load_detector(config.detector, None, "cpu"))
+
+    @functools.cache
+    def make_predictor() -> VideoPredictor:  # only when a clip is not cached yet
+        config = get_preset(PRESET)
+        return VideoPredictor(load_net(None)[0], config, device, load_detector(config.detector, None, device))
+
     per_clip, live_pred, live_iou = {}, [], []
     for name in names:
         print(f"[{time.strftime('%H:%M:%S')}] gains {name}", flush=True)
-        r = clip_gains(predictor, load_sequence(DAVIS, name))
+        r = clip_gains(make_predictor, load_sequence(DAVIS, name), tag)
         n = r["frames"]
         scored = sorted(set(range(1, n - 1)) - set(r["keyframes"].values()))
         j = {k: 100 * float(np.mean(np.asarray(v)[scored])) for k, v in r["J"].items()}
@@ -240,7 +246,7 @@ def gains(names: list[str]) -> dict:
         live_iou.append(np.asarray(r["J"]["base"])[1:])
     mean = {k: round(float(np.mean([c[k] for c in per_clip.values()])), 2)
             for k in ("gain_suggested", "gain_middle", "gain_random")}
-    return {**mean, "per_clip_gains": per_clip,
+    return {**mean, "device": device, "per_clip_gains": per_clip,
             "spearman_live_fitted_constants": round(spearman(np.concatenate(live_pred), np.concatenate(live_iou)), 4)}
 
 
@@ -249,9 +255,15 @@ def main() -> None:
     parser.add_argument("--sequences", help="comma-separated (default: the dev split)")
     parser.add_argument("--fit", action="store_true", help="print the constants fitted on every clip and stop")
     parser.add_argument("--no-gains", action="store_true", help="only the correlation part (no network runs)")
+    parser.add_argument("--gains-only", action="store_true", help="only run (and cache) the gains, write no results")
+    parser.add_argument("--device", default="cpu", help="torch device of the gains runs")
+    parser.add_argument("--tag", default=PRESET, help="cache folder of the gains runs (one per device)")
     parser.add_argument("--out", default=str(RESULTS / "confidence.json"))
     args = parser.parse_args()
     names = args.sequences.split(",") if args.sequences else split_names(DAVIS, "dev")
+    if args.gains_only:
+        gains(names, args.device, args.tag)
+        return
     clips = {name: replay_signals(load_sequence(DAVIS, name)) for name in names}
     if args.fit:
         print(constants(clips))
@@ -262,7 +274,7 @@ def main() -> None:
     results.update({"preset": PRESET, "split": "dev", "spearman": corr["spearman_pooled"], **corr,
                     "command": "benchmarks/confidence.py", "fit": "leave-one-clip-out, signal selection nested"})
     if not args.no_gains:
-        results.update(gains(names))
+        results.update(gains(names, args.device, args.tag))
     write_json(out, results)
     print(json.dumps({k: v for k, v in results.items() if not isinstance(v, dict)}, indent=1))
 
