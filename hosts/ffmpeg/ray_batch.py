@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from plugin.batch_manifest import fingerprint, record, up_to_date
+from plugin.cancel import Cancelled, deferred
 from plugin.jobs import OBJECT_PLACEHOLDER, Job, MaskRef, ObjectSpec
 
 from .batch import ClipStatus
@@ -96,8 +97,9 @@ def run_batch_on_ray(
         report("skipped", {"shot": shot.n, "input": shot.job.input, "outputs": outputs, "frames": entry["frames"]})
         statuses[shot.n] = ClipStatus(shot.job.input, True, "up to date: " + ", ".join(outputs), entry["frames"])
     if todo:
-        _connect(ray, options)
         try:
+            with deferred():  # a signal inside Ray's compiled calls would become a SystemError
+                _connect(ray, options)
             _Driver(ray, todo, len(shots), report, cancelled, options, per_shot).run(statuses)
         finally:
             ray.shutdown()
@@ -137,7 +139,8 @@ def _connect(ray: Any, options: RayOptions) -> None:
         "num_cpus": options.threads * (options.tasks_per_node or max(1, (os.cpu_count() or 1) // options.threads))
     }
     try:
-        ray.init(address=options.address, log_to_driver=False, logging_level=logging.WARNING,
+        # "local": a new private cluster even where $RAY_ADDRESS names another one
+        ray.init(address=options.address or "local", log_to_driver=False, logging_level=logging.WARNING,
                  include_dashboard=False if not options.address else None, **local)
     except ConnectionError as exc:
         raise UsageError(f"cannot reach the Ray cluster at {options.address}: {exc}") from None
@@ -164,17 +167,16 @@ class _Driver:
 
     def run(self, statuses: dict[int, ClipStatus]) -> None:
         try:
-            while self.queue or self.running:
-                self._fill()
-                ready, _ = self.ray.wait(list(self.running), num_returns=1, timeout=PROGRESS_EVERY)
-                self._drain()
-                for ref in ready:
-                    self._finish(ref, statuses)
-                self._progress()
-                if self.cancelled():
-                    from plugin.cancel import Cancelled
-
-                    raise Cancelled()
+            with deferred():  # the signal is seen here, between Ray calls, not raised inside one
+                while self.queue or self.running:
+                    self._fill()
+                    ready, _ = self.ray.wait(list(self.running), num_returns=1, timeout=PROGRESS_EVERY)
+                    self._drain()
+                    for ref in ready:
+                        self._finish(ref, statuses)
+                    self._progress()
+                    if self.cancelled():
+                        raise Cancelled()
         except BaseException:  # Cancelled, KeyboardInterrupt, or the driver failing: stop every shot
             self._cancel_all()
             raise

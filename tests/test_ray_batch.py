@@ -1,0 +1,170 @@
+"""``vos-matte batch --engine ray`` on a private local Ray cluster, with small real DAVIS clips.
+
+Each run starts its own cluster (a few seconds); shots are six 214×120 blackswan frames
+(tests/small_clip.py) at 64 lines with the detector off. Only the engine-equivalence test
+fine-tunes (slow); the others use 0 iterations (the parent network as is). Ray is in the [dev]
+extra, so CI runs these: a missing Ray fails them rather than skipping.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from small_clip import write_small_clip
+
+from hosts.ffmpeg import cli
+from plugin.batch_manifest import MANIFEST_NAME
+from vos_core import read_mask
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = ["--infer-height", "64", "--detector", "none", "--threads", "1", "--tasks-per-node", "2"]
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory, davis_root) -> list[Path]:
+    """Three small clips, each annotated on another frame (so their outputs differ)."""
+    root = tmp_path_factory.mktemp("ray-clips")
+    return [write_small_clip(root / f"clip{i}", davis_root, mask_frame=i) for i in range(3)]
+
+
+def jobs_file(path: Path, clips: list[Path], out: Path, **overrides) -> Path:
+    """A JSON jobs file: one shot per clip writing a PNG-folder matte ``out/shotN``; ``overrides``
+    maps a shot index to extra job fields."""
+    jobs = [{"input": str(clip / "frames/%05d.jpg"), "mask": str(clip / "mask.png"), "mask_frame": n,
+             "matte": str(out / f"shot{n}"), **overrides.get(f"shot{n}", {})} for n, clip in enumerate(clips)]
+    path.write_text(json.dumps(jobs))
+    return path
+
+
+def run_batch(jobs: Path, capsys, *options: str) -> tuple[int, list[dict]]:
+    """The CLI in this process, ``--progress json``: exit status and the events it printed."""
+    code = cli.main(["--progress", "json", "batch", str(jobs), *TINY, *options])
+    lines = capsys.readouterr().err.splitlines()
+    return code, [json.loads(line) for line in lines if line.startswith("{")]
+
+
+def mattes(folder: Path) -> list[np.ndarray]:
+    return [read_mask(png) for png in sorted(folder.glob("*.png"))]
+
+
+def leftovers(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if ".partial" in p.name or p.name.startswith(f".{MANIFEST_NAME}.")]
+
+
+def test_failing_shot_is_retried_then_reported_while_the_others_finish(tmp_path, clips, capsys, restore_signals):
+    out = tmp_path / "out"
+    jobs = jobs_file(tmp_path / "jobs.json", clips, out, shot1={"mask": str(tmp_path / "no-such-mask.png")})
+
+    code, events = run_batch(jobs, capsys, "--engine", "ray", "--iters", "0", "--retries", "2")
+
+    assert code == 1
+    done = {e["shot"] for e in events if e["event"] == "done"}
+    assert done == {1, 3}
+    for n in (0, 2):
+        frames = mattes(out / f"shot{n}")
+        assert len(frames) == 6 and all(f.shape == (120, 214) for f in frames)
+        assert all(0 < (f > 0).mean() < 0.5 for f in frames)  # the swan, not empty nor everything
+    retries = [e for e in events if e["event"] == "retry"]
+    assert [(e["shot"], e["attempt"]) for e in retries] == [(2, 1), (2, 2)]
+    (error,) = [e for e in events if e["event"] == "error"]
+    assert error["shot"] == 2 and error["attempt"] == 3 and "no-such-mask.png" in error["message"]
+    assert not (out / "shot1").exists()
+    # per-shot progress carries the shot id; the batch's own progress reaches 3 of 3
+    assert {e["shot"] for e in events if e["event"] == "progress" and "shot" in e} >= {1, 3}
+    batch = [e for e in events if e["event"] == "progress" and e["stage"] == "shots"]
+    assert batch[-1]["done"] == batch[-1]["total"] == 3
+    assert not leftovers(out)
+
+
+def test_rerun_skips_done_shots_and_runs_changed_ones(tmp_path, clips, capsys, restore_signals):
+    out = tmp_path / "out"
+    jobs = jobs_file(tmp_path / "jobs.json", clips[:2], out)
+    code, events = run_batch(jobs, capsys, "--engine", "ray", "--iters", "0")
+    assert code == 0 and {e["shot"] for e in events if e["event"] == "done"} == {1, 2}
+    written = {n: (out / f"shot{n}" / "00000.png").stat().st_mtime_ns for n in (0, 1)}
+
+    code, events = run_batch(jobs, capsys, "--engine", "ray", "--iters", "0")
+    assert code == 0
+    assert {e["shot"] for e in events if e["event"] == "skipped"} == {1, 2}
+    assert not [e for e in events if e["event"] in ("clip", "done")]
+
+    # A changed setting, then a removed output, each re-run only that shot.
+    jobs_file(jobs, clips[:2], out, shot1={"settings": {"threshold": 0.6}})
+    code, events = run_batch(jobs, capsys, "--engine", "ray", "--iters", "0")
+    assert code == 0
+    assert [e["shot"] for e in events if e["event"] == "done"] == [2]
+    assert [e["shot"] for e in events if e["event"] == "skipped"] == [1]
+    (out / "shot0" / "00003.png").unlink()
+    code, events = run_batch(jobs, capsys, "--engine", "ray", "--iters", "0")
+    assert [e["shot"] for e in events if e["event"] == "done"] == [1]
+    assert (out / "shot0" / "00000.png").stat().st_mtime_ns != written[0]
+    assert (out / "shot1" / "00000.png").stat().st_mtime_ns != written[1]  # the threshold run rewrote it
+    assert len(mattes(out / "shot0")) == 6
+
+
+@pytest.mark.slow
+def test_ray_outputs_equal_the_local_engines(tmp_path, clips, capsys, restore_signals):
+    import torch
+
+    threads = torch.get_num_threads()
+    runs = {}
+    try:
+        for engine in ("local", "ray"):
+            jobs = jobs_file(tmp_path / f"{engine}.json", clips[:2], tmp_path / engine)
+            code, events = run_batch(jobs, capsys, "--engine", engine, "--iters", "10")
+            assert code == 0, events
+            runs[engine] = [mattes(tmp_path / engine / f"shot{n}") for n in (0, 1)]
+    finally:
+        torch.set_num_threads(threads)  # --threads 1 of the local engine set it for this process
+    for local, ray in zip(runs["local"], runs["ray"]):
+        assert len(local) == len(ray) == 6
+        for a, b in zip(local, ray):
+            np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(*runs["ray"]))  # the two shots differ
+
+
+def test_ctrl_c_cancels_every_shot_and_leaves_nothing_partial(tmp_path, clips):
+    out = tmp_path / "out"
+    jobs = [{"input": str(clip / "frames/%05d.jpg"), "mask": str(clip / "mask.png"), "mask_frame": n,
+             "matte": str(out / f"shot{n}.mkv"), "alpha": str(out / f"alpha{n}")} for n, clip in enumerate(clips)]
+    (tmp_path / "jobs.json").write_text(json.dumps(jobs))
+    # Many iterations: the shots are still fine-tuning, their partial outputs open, when Ctrl-C comes.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hosts.ffmpeg.cli", "--progress", "json", "batch", str(tmp_path / "jobs.json"),
+         *TINY, "--engine", "ray", "--iters", "5000"],
+        cwd=REPO, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    running = set()
+    deadline = time.monotonic() + 240
+    for line in proc.stderr:
+        event = json.loads(line) if line.startswith("{") else {}
+        if event.get("event") == "progress" and event.get("stage") == "finetune":
+            running.add(event["shot"])
+        if len(running) == 2 or time.monotonic() > deadline:
+            break
+    assert len(running) == 2, "two shots should be fine-tuning at once (--tasks-per-node 2)"
+    assert list(out.glob(".*.partial*"))  # what the cancel must remove
+    proc.send_signal(signal.SIGINT)
+    rest = proc.communicate(timeout=120)[1]
+
+    assert proc.returncode == 130, rest
+    assert '"event":"cancelled"' in rest
+    assert list(out.iterdir()) == []  # no output, no partial, no manifest
+    # the private cluster went down with the driver: nothing is left in its session
+    time.sleep(2)
+    left = subprocess.run(["ps", "-o", "pid=,args=", "-s", str(proc.pid)], check=False, capture_output=True,
+                          text=True).stdout
+    assert left.strip() == "", left
+
+
+def test_default_engine_and_plugin_do_not_import_ray():
+    code = ("import sys, hosts.ffmpeg.cli, hosts.ffmpeg.batch, plugin.pipeline, plugin.worker, plugin.jobs; "
+            "hosts.ffmpeg.cli.build_parser(); sys.exit('ray' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], check=False, cwd=REPO).returncode == 0
