@@ -71,3 +71,18 @@ def render(scene: bpy.types.Scene, frames: range, prefix: str) -> dict[int, str]
         bpy.ops.render.render(write_still=True, scene=scene.name)
         out[frame] = scene.render.filepath
     return out
+
+
+def start(spec_path: str):
+    """A script's usual start: read SPEC.json, install the extension (runtime = spec's), set up the render.
+
+    Returns ``(spec, extension module, scene)``.
+    """
+    from pathlib import Path
+
+    spec = json.loads(Path(spec_path).read_text())
+    ext = install(spec["zip"])
+    preferences().runtime_path = spec["runtime"]
+    scene = bpy.context.scene
+    set_up_render(scene, spec["size"], spec["fps"])
+    return spec, ext, scene

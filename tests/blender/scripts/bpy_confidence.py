@@ -8,20 +8,15 @@ replayed into jobrun.finish), then the button is pressed. Prints ``RESULT {json}
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from pathlib import Path
 
 import bpy
-from bpy_common import answer, install, preferences, set_up_render, strips_of, trim
+from bpy_common import answer, start, strips_of, trim
 
-spec = json.loads(Path(sys.argv[1]).read_text())
+spec, ext, scene = start(sys.argv[1])
 work = Path(spec["workdir"])
-ext = install(spec["zip"])
-preferences().runtime_path = spec["runtime"]
-scene = bpy.context.scene
-set_up_render(scene, spec["size"], spec["fps"])
 scene.vos_matte.output_dir = str(work / "mattes")
 movie = strips_of(scene).new_movie("clip", spec["movie"], 1, 5)  # starts on timeline frame 5
 scene.sequence_editor.active_strip = movie
