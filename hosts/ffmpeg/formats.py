@@ -42,7 +42,7 @@ _PRORES_HQ = {"c:v": "prores_ks", "profile:v": "3", "pix_fmt": "yuv422p10le"}
 _PNG = {"c:v": "png"}
 
 FORMATS: tuple[OutputFormat, ...] = (
-    OutputFormat("matte", ".mkv", "16-bit grey matte, FFV1 (lossless)", "matroska", {"c:v": "ffv1", "pix_fmt": "gray16le"}),
+    OutputFormat("matte", ".mkv", "grey matte, FFV1 (lossless)", "matroska", {"c:v": "ffv1", "pix_fmt": "gray"}),
     OutputFormat("matte", ".mov", "grey matte, ProRes 422 HQ", "mov", _PRORES_HQ),
     OutputFormat("matte", "", "8-bit grey PNG sequence (folder)", "image2", {**_PNG, "pix_fmt": "gray"}, None),
     OutputFormat("alpha", ".mov", "RGB + 10-bit alpha, ProRes 4444", "mov",
