@@ -37,7 +37,7 @@ from .masks import validate_mask
 from .metrics import jaccard
 from .oneshot import TrainStep, fine_tune
 from .propagation import Run, join_index, plan_runs, streams_forward
-from .tracking import ObjectTracker
+from .tracking import ObjectTracker, TrackState, keyframe_classes
 from .upsample import upsample_map
 
 
@@ -50,6 +50,7 @@ class ObjectState:
     tracker: ObjectTracker
     net: AppearanceNet | None = None
     previous: np.ndarray | None = None  # last mask at the network's resolution, float32 0..1 (flow prior)
+    known: TrackState | None = None  # classes the detector gave it on any keyframe (set by fitting)
 
     @property
     def first(self) -> tuple[np.ndarray, np.ndarray]:
@@ -151,8 +152,10 @@ class VideoPredictor:
                 examples = [obj.keyframes[k] for k in sorted(obj.keyframes)]
                 yield from fine_tune(net, examples, self.config, self.device, obj.obj_id, iterations)
                 obj.net = net
-                image, mask = obj.first
-                obj.tracker.start(mask, self.detect(image, session))
+                detections = {k: self.detect(image, session) for k, (image, _) in obj.keyframes.items()}
+                obj.known = keyframe_classes(session.config, [(obj.keyframes[k][1], d) for k, d in detections.items()])
+                first = min(obj.keyframes)
+                obj.tracker.start(obj.keyframes[first][1], detections[first], obj.known)
 
     def clone_session(self, session: Session, config: SegmentConfig) -> Session:
         """A fitted session's objects with fresh tracks under another filtering config (ablations)."""
@@ -160,8 +163,8 @@ class VideoPredictor:
         for oid, obj in session.objects.items():
             tracker = ObjectTracker(config)
             image, mask = obj.first
-            tracker.start(mask, self.detect(image, clone))
-            clone.objects[oid] = ObjectState(oid, dict(obj.keyframes), tracker, obj.net)
+            tracker.start(mask, self.detect(image, clone), obj.known)
+            clone.objects[oid] = ObjectState(oid, dict(obj.keyframes), tracker, obj.net, known=obj.known)
         return clone
 
     def detect(self, frame: np.ndarray, *sessions: Session) -> list[Detection]:
@@ -254,7 +257,7 @@ class VideoPredictor:
             obj = session.objects[oid]
             if index in obj.keyframes:
                 masks[oid] = obj.keyframes[index][1]
-                obj.tracker.start(masks[oid], detections)
+                obj.tracker.start(masks[oid], detections, obj.known)
             else:
                 masks[oid] = np.where((obj.tracker.step(prob, detections) > 0) & (prob >= best), 255, 0).astype(np.uint8)
             lost[oid] = obj.tracker.state.missed
@@ -322,7 +325,7 @@ class VideoPredictor:
         """One tracker pass over stored maps, from keyframe ``run.origin`` (relative to ``start``)."""
         tracker = ObjectTracker(cfg)
         _, mask = obj.keyframes[start + run.origin]
-        tracker.start(mask, store.detections[run.origin])
+        tracker.start(mask, store.detections[run.origin], obj.known)
         prior = FlowPrior() if cfg.prior_weight > 0 else None
         if prior is not None:
             prior.advance(store.small[run.origin])

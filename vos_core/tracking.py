@@ -43,13 +43,18 @@ class ObjectTracker:
     def uses_boxes(self) -> bool:
         return self.config.postprocess != "threshold"
 
-    def start(self, mask: np.ndarray, detections: Sequence[Detection]) -> None:
-        """Initialise from the annotated mask (H×W uint8 0/255) and that frame's detections."""
+    def start(self, mask: np.ndarray, detections: Sequence[Detection], known: TrackState | None = None) -> None:
+        """Initialise from an annotated mask (H×W uint8 0/255) and that frame's detections.
+
+        ``known`` carries the classes found on the object's other keyframes (see
+        :func:`keyframe_classes`): a keyframe where the detector misses the object (occluded,
+        blurred) still tracks it by class instead of falling back to connected components.
+        """
         chosen = initial_detections(mask, detections, self.config.init_iou)
         self.state = TrackState(
-            classes=frozenset(d.class_id for d in chosen),
+            classes=frozenset(d.class_id for d in chosen) | (known.classes if known else frozenset()),
             box=chosen[0].box if chosen else mask_box(mask),
-            labels=tuple(dict.fromkeys(d.label for d in chosen)),
+            labels=tuple(dict.fromkeys([*(d.label for d in chosen), *(known.labels if known else ())])),
         )
 
     def select_box(self, fg: np.ndarray, detections: Sequence[Detection]) -> Box | None:
@@ -82,3 +87,10 @@ class ObjectTracker:
             # or wheels by a few pixels: clip at a margin around it.
             return box_clip(prob, [expand_box(b, cfg.clip_margin) for b in boxes], cfg.threshold)
         return hysteresis_filter(prob, boxes, *cfg.hysteresis_thresholds)
+
+
+def keyframe_classes(config: SegmentConfig, keyframes: Sequence[tuple[np.ndarray, Sequence[Detection]]]) -> TrackState:
+    """The classes (and their names) the detector gives an object on any of its keyframes:
+    ``(mask, that frame's detections)`` pairs, as :meth:`ObjectTracker.start` reads them."""
+    chosen = [d for mask, detections in keyframes for d in initial_detections(mask, detections, config.init_iou)]
+    return TrackState(classes=frozenset(d.class_id for d in chosen), labels=tuple(dict.fromkeys(d.label for d in chosen)))
