@@ -4,9 +4,12 @@ import numpy as np
 import pytest
 
 from vos_core import InputError, SegmentConfig, VideoPredictor, load_net, read_image, read_mask
+from vos_core.boxes import mask_box
 from vos_core.clip_store import ClipStore
+from vos_core.detection import Detection
 from vos_core.metrics import jaccard
 from vos_core.propagation import join_index, plan_runs, streams_forward
+from vos_core.tracking import ObjectTracker, keyframe_classes
 
 SEQ, N = "blackswan", 24
 
@@ -34,6 +37,20 @@ def test_join_takes_the_frame_of_best_agreement_nearest_the_middle():
     assert join_index([0.2, 0.9, 0.5]) == 2  # frames 0 and 1 from the forward run
     assert join_index([1.0, 1.0, 1.0, 1.0, 1.0]) == 3
     assert join_index([]) == 0
+
+
+def test_a_keyframe_the_detector_misses_still_tracks_by_class():
+    config = SegmentConfig()
+    mask = np.zeros((100, 100), np.uint8)
+    mask[20:60, 30:70] = 255
+    bike = Detection((30, 20, 70, 60), 1, 0.9, "bicycle")
+    known = keyframe_classes(config, [(mask, [bike]), (mask, [])])
+    tracker = ObjectTracker(config)
+    tracker.start(mask, [], known)  # the occluded keyframe: no detection at all
+    assert tracker.state.classes == {1} and tracker.state.labels == ("bicycle",)
+    assert tracker.state.box == mask_box(mask)
+    tracker.start(mask, [])  # without what the other keyframes know: an object the detector cannot name
+    assert not tracker.state.categorized
 
 
 def test_store_round_trips_masks_bit_for_bit(davis_root):
