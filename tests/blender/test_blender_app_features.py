@@ -75,6 +75,10 @@ def test_effects_change_the_background_and_leave_the_object(features, davis_clip
     assert features["blur_strips"] == 2  # the blur and the copy it blurs
 
 
+def test_the_buttons_have_their_sub_panel(features):
+    assert features["panel"]
+
+
 def test_no_effect_restores_the_cutout(features):
     assert features["restored"] == {"cutout_on": True, "inverted": False, "effect_left": False, "blur_left": False}
 

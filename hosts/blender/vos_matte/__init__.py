@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import bpy
 
-from . import confidence_ui, effects_ops, jobrun, operators, panel, reframe_ops, scribble_ops, settings
+from . import app_panel, confidence_ui, effects_ops, jobrun, operators, panel, reframe_ops, scribble_ops, settings
 
 CLASSES = (
     settings.VOSMATTE_PG_keyframe, settings.VOSMATTE_PG_object, settings.VOSMATTE_PG_settings,
     settings.VOSMATTE_AP_preferences, *operators.CLASSES, *scribble_ops.CLASSES,
     *reframe_ops.CLASSES, *effects_ops.CLASSES, *panel.CLASSES, *confidence_ui.CLASSES,
+    *app_panel.CLASSES,
 )
 
 

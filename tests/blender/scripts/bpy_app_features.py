@@ -62,4 +62,5 @@ scene.vos_matte.mask = mask
 scene.frame_current = shown[0]
 assert bpy.ops.vos_matte.scribble(strip="clip") == {"FINISHED"}
 result["scribble"] = {"source": scene.vos_matte.mask_source, "file": scene.vos_matte.mask_file}
+result["panel"] = hasattr(bpy.types, "VOSMATTE_PT_app")
 answer(result)
