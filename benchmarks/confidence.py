@@ -27,6 +27,7 @@ import functools
 import json
 import os
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -198,28 +199,42 @@ def run_keyframes(predictor, frames: list, masks: list, keys: list[int], track=N
     return j
 
 
+def random_frames(name: str, n: int) -> dict[str, int]:
+    """One random extra keyframe in 1..n-1 per seed, drawn independently per clip and seed."""
+    return {f"random{s}": int(np.random.default_rng([s, zlib.crc32(name.encode())]).integers(1, n)) for s in SEEDS}
+
+
 def clip_gains(make_predictor, seq: DavisSequence, tag: str) -> dict:
-    """Per-frame J for keyframe 0 alone and with one extra keyframe (suggested, middle, random)."""
+    """Per-frame J for keyframe 0 alone and with one extra keyframe (suggested, middle, random).
+
+    Cached per clip; a cached clip whose extra keyframes differ from today's draws (or lack one)
+    runs only those again.
+    """
     path = CACHE / "confidence" / "gains" / tag / f"{seq.name}.json"
-    if path.is_file():
-        return json.loads(path.read_text())
-    predictor = make_predictor()
-    frames, masks = [read_image(p) for p in seq.frames.paths], [read_mask(p) for p in seq.masks]
-    n = len(frames)
-    track = conf.ConfidenceTrack({1: {0}})
-    start = time.perf_counter()
-    base = run_keyframes(predictor, frames, masks, [0], track)
-    run_s = time.perf_counter() - start
-    suggested = conf.suggest_corrections(track)[0]
-    extra = {"suggested": suggested, "middle": n // 2,
-             **{f"random{s}": int(np.random.default_rng(s).integers(1, n)) for s in SEEDS}}
-    result = {"frames": n, "keyframes": extra, "run_s": round(run_s, 1),
-              "confidence": [f.lowest for f in track.frames], "J": {"base": base.tolist()}}
-    for name, k in extra.items():
+    result = json.loads(path.read_text()) if path.is_file() else None
+    frames = masks = None
+    if result is None:
+        predictor = make_predictor()
+        frames, masks = [read_image(p) for p in seq.frames.paths], [read_mask(p) for p in seq.masks]
+        n = len(frames)
+        track = conf.ConfidenceTrack({1: {0}})
+        start = time.perf_counter()
+        base = run_keyframes(predictor, frames, masks, [0], track)
+        run_s = time.perf_counter() - start
+        result = {"frames": n, "keyframes": {"suggested": conf.suggest_corrections(track)[0], "middle": n // 2},
+                  "run_s": round(run_s, 1), "confidence": [f.lowest for f in track.frames], "J": {"base": base.tolist()}}
+    wanted = {"suggested": result["keyframes"]["suggested"], "middle": result["frames"] // 2,
+              **random_frames(seq.name, result["frames"])}
+    todo = {name: k for name, k in wanted.items() if result["keyframes"].get(name) != k or name not in result["J"]}
+    if todo and frames is None:
+        frames, masks = [read_image(p) for p in seq.frames.paths], [read_mask(p) for p in seq.masks]
+    for name, k in todo.items():
         print(f"  {seq.name}: extra keyframe {name} = {k}", flush=True)
-        result["J"][name] = run_keyframes(predictor, frames, masks, [0, k]).tolist()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result))
+        result["J"][name] = run_keyframes(make_predictor(), frames, masks, [0, k]).tolist()
+    result["keyframes"] = wanted
+    if todo:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result))
     return result
 
 
