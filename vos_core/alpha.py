@@ -45,7 +45,8 @@ class RefineSettings:
     """
 
     # Defaults measured on DAVIS dev (benchmarks/results/soft_matte_sweep.json): the lowest chatter
-    # whose J and F stay within 0.5 of the hard matte's.
+    # whose J and F (alpha > 0.5) stay within 0.5 of the hard matte's and whose ramp's boundary F
+    # (F_ramp) within 1 (feather 4 chatters less but blurs the ramp off the true edge).
     feather: float = 3.0
     contrast: float = 0.0
     shift_edge: float = 0.0
