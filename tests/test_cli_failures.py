@@ -72,9 +72,9 @@ def test_outputs_that_finished_are_kept_when_another_fails(tmp_path, monkeypatch
     monkeypatch.setattr(FfmpegSink, "commit", commit_or_fail)
     outputs = [{"kind": kind, "path": str(out / name)} for kind, name in (("matte", "matte.mkv"), ("alpha", "alpha.mov"),
                                                                           ("matte", "png"))]
-    job = Job.from_dict({"input": str(clip), "mask": str(mask), "settings": {"finetune_iters": 0, "infer_height": 64,
-                         "detector": "none"}, "outputs": outputs, "objects": [{"id": 1, "keyframes": [
-                         {"frame": 0, "mask": str(mask)}]}], "version": 2})
+    job = Job.from_dict({"version": 2, "input": str(clip), "outputs": outputs,
+                         "objects": [{"id": 1, "keyframes": [{"frame": 0, "mask": str(mask)}]}],
+                         "settings": {"finetune_iters": 0, "infer_height": 64, "detector": "none"}})
     with pytest.raises(VosError, match=rf"alpha.mov: disk full; kept {out / 'matte.mkv'}, {out / 'png'}$"):
         run_clip(job, lambda kind, fields: None, lambda: False)
     assert sorted(p.name for p in out.iterdir()) == ["matte.mkv", "png"]  # no alpha.mov, no hidden partials

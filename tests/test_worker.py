@@ -35,7 +35,7 @@ def test_worker_reports_progress_and_writes_mattes(clip, imagenet_weights, tmp_p
     segment = [e for e in events if e["event"] == "progress" and e["stage"] == "segment"]
     assert [e["done"] for e in segment] == list(range(1, 7)) and segment[-1]["total"] == 6
     assert segment[-1]["eta_s"] == 0
-    assert sorted(p.name for p in out.iterdir()) == [f"{i:05d}.png" for i in range(6)]
+    assert sorted(p.name for p in out.glob("*.png")) == [f"{i:05d}.png" for i in range(6)]
     assert read_mask(out / "00003.png").shape == (120, 214)
 
 
