@@ -76,7 +76,7 @@ def test_mask_datablock_is_rasterised_like_the_ground_truth(e2e, davis_clip):
 def test_rendered_alpha_is_our_matte_and_overlaps_the_ground_truth(e2e, davis_clip):
     folder = Path(e2e["matte_folder"])
     assert e2e["matte_dir"] == "//mattes/blackswan/"  # relative to the .blend by default
-    assert sorted(p.name for p in folder.iterdir()) == [f"{i:05d}.png" for i in range(len(davis_clip["truth"]))]
+    assert sorted(p.name for p in folder.glob("*.png")) == [f"{i:05d}.png" for i in range(len(davis_clip["truth"]))]
     assert not list(folder.parent.glob(".*partial*"))
     for tag, invert in (("plain", False), ("trimmed", False), ("inverted", True)):
         assert e2e["renders"][tag], tag
