@@ -6,7 +6,7 @@ left clip's object is id 1, the right one's id 2, both annotated on frame 0. Eac
 (frames 1..N-2, against its ground truth placed in the wide frame) is compared with the J of its
 clip segmented alone (same length, same preset). Writes ``benchmarks/results/two_objects.json``.
 
-    .venv/bin/python benchmarks/two_objects.py [--preset fast]
+    .venv/bin/python benchmarks/two_objects.py [--preset fast] [--pairs N]
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def j_mean(masks: list[np.ndarray], truth: list[np.ndarray]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--preset", default="fast")
+    parser.add_argument("--pairs", type=int, help="only the first N pairs (default: all five)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     config = get_preset(args.preset)
@@ -54,7 +55,7 @@ def main() -> None:
     predictor = VideoPredictor(net, config, "cpu", load_detector(config.detector, None, "cpu"))
     seqs = load_sequences(DAVIS, split="dev")
     rows = []
-    for left, right in zip(seqs[0::2], seqs[1::2]):
+    for left, right in list(zip(seqs[0::2], seqs[1::2]))[: args.pairs]:
         n = min(len(left.masks), len(right.masks))
         clips = [([read_image(p) for p in s.frames.paths[:n]], [read_mask(p) for p in s.masks[:n]]) for s in (left, right)]
         wide = [np.concatenate([a, b], axis=1) for a, b in zip(clips[0][0], clips[1][0])]
@@ -75,7 +76,7 @@ def main() -> None:
         rows.append(row)
     objects = [row[k] for row in rows for k in ("object1", "object2")]
     summary = {
-        "preset": args.preset, "split": "dev",
+        "preset": args.preset, "split": "dev", "pairs_run": len(rows),
         "J_together_mean": round(float(np.mean([o["J_together"] for o in objects])), 2),
         "J_alone_mean": round(float(np.mean([o["J_alone"] for o in objects])), 2),
         "pairs": rows,
