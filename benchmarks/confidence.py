@@ -26,6 +26,7 @@ import argparse
 import functools
 import json
 import os
+import sys
 import time
 import zlib
 from pathlib import Path
@@ -287,7 +288,7 @@ def main() -> None:
     results = json.loads(out.read_text()) if out.is_file() else {}
     corr = correlation(clips)
     results.update({"preset": PRESET, "split": "dev", "spearman": corr["spearman_pooled"], **corr,
-                    "command": "benchmarks/confidence.py", "fit": "leave-one-clip-out, signal selection nested"})
+                    "command": " ".join([".venv/bin/python -m benchmarks.confidence", *sys.argv[1:]]), "fit": "leave-one-clip-out, signal selection nested"})
     if not args.no_gains:
         results.update(gains(names, args.device, args.tag))
     write_json(out, results)
