@@ -55,8 +55,8 @@ def test_png_sequence_round_trips_soft_alpha(tmp_path, clip, depth):
 
 
 @pytest.mark.parametrize("kind, name, bits", [
-    ("alpha", "alpha.mov", 10),   # ProRes 4444
-    ("alpha", "alpha.mkv", 10),   # FFV1 yuva444p10le
+    ("alpha", "alpha.mov", 8),    # ProRes 4444 (alphamerge is 8-bit)
+    ("alpha", "alpha.mkv", 8),    # FFV1
     ("matte", "matte.mkv", 8),    # FFV1 grey (8 bits: index maps of object ids share it)
     ("alpha", "alpha_png", 8),    # RGBA PNG sequence
 ])
