@@ -89,8 +89,12 @@ def test_unknown_effect_is_refused():
         apply_effect("sparkle", np.zeros((4, 4, 3), np.uint8), np.zeros((4, 4), np.uint8))
 
 
-def test_effects_command_writes_the_clip_with_audio(tmp_path_factory, davis_root, restore_signals):
-    clip = write_matted_clip(tmp_path_factory.mktemp("effects"), davis_root, frames=8)
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory, davis_root):
+    return write_matted_clip(tmp_path_factory.mktemp("effects"), davis_root, frames=8)
+
+
+def test_effects_command_writes_the_clip_with_audio(clip, restore_signals):
     out = clip["movie"].with_name("pop.mp4")
     assert main(["--quiet", "effects", str(clip["movie"]), "--mattes", str(clip["mattes"]), "--effect", "pop",
                  "-o", str(out)]) == 0
@@ -101,3 +105,30 @@ def test_effects_command_writes_the_clip_with_audio(tmp_path_factory, davis_root
     frame = list(decode(open_input(str(out)), info))[3]
     spread = frame.max(axis=2).astype(int) - frame.min(axis=2)
     assert spread[outside].mean() < 4  # grey background through H.264's 4:2:0 chroma
+
+
+@pytest.mark.parametrize("name", ["pop", "highlight", "blur"])
+def test_composite_over_the_clip_itself_changed(clip, tmp_path, name):
+    """``segment --composite OUT --background pop|highlight|blur``: the sink that composites, fed mattes directly."""
+    from hosts.ffmpeg.formats import resolve
+    from hosts.ffmpeg.sinks import FfmpegSink
+
+    out = tmp_path / f"{name}.mkv"  # FFV1 4:4:4: lossless, so the object's pixels can be compared
+    media = open_input(str(clip["movie"]))
+    info = probe(media)
+    mattes = [read_mask(clip["mattes"] / f"{i:05d}.png") for i in range(info.frames)]
+    with FfmpegSink(resolve("composite", str(out)), out, media, info, name) as sink:
+        for matte in mattes:
+            sink.write(matte)
+    source = list(decode(media, info))
+    for frame, original, matte in list(zip(decode(open_input(str(out)), probe(open_input(str(out)))), source, mattes))[::3]:
+        inside, outside = _regions(matte)
+        change = np.abs(frame.astype(int) - original)
+        assert change[inside].mean() < 2
+        if name == "pop":
+            assert (frame.max(axis=2).astype(int) - frame.min(axis=2))[outside].mean() < 2
+        elif name == "highlight":
+            assert frame[outside].mean() < 0.5 * original[outside].mean()
+        else:
+            assert np.abs(np.diff(frame.astype(int), axis=1)).mean(axis=2)[outside[:, 1:]].mean() < \
+                0.6 * np.abs(np.diff(original.astype(int), axis=1)).mean(axis=2)[outside[:, 1:]].mean()

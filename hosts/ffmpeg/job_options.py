@@ -92,7 +92,8 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
 def add_output_options(p: argparse.ArgumentParser) -> None:
     """Output and input-rate options shared by ``segment`` and ``batch`` (as defaults there)."""
     p.add_argument("--fps", help="frame rate of image-sequence inputs, e.g. 24 or 24000/1001 (default 25)")
-    p.add_argument("--background", default="black", help="colour (green, #00ff00) or clip under --composite")
+    p.add_argument("--background", default="black", help="under --composite: a colour (green, #00ff00), a clip, or "
+                                                        "the clip itself changed: blur, pop (grey) or highlight (darker)")
 
 
 def shared_fields(args: argparse.Namespace) -> dict[str, Any]:
