@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Sized
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -86,7 +86,9 @@ def segment_stream(
     for oid, key in keys.items():
         if warm.get(oid, (None, None))[1] != 0:  # fitted here: keep it for the next run
             fit_cache.store(key, objects[oid], session.objects[oid].net.state_dict())
-    total = (len(source) - 1 if end is None else end) - start + 1
+    # A live stream (pipe mode) has no length: its progress has no total.
+    last = end if end is not None else (len(source) - 1 if isinstance(source, Sized) else None)
+    total = None if last is None else last - start + 1
     segment_started = time.perf_counter()
     scan = progress("segment", segment_started)
     scanned = False
