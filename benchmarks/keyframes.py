@@ -10,7 +10,7 @@
    keyframe on the middle frame (cached fitted network, ``refit_iters`` more steps, only the
    frames between the new keyframe's neighbours), and for the same two keyframes from scratch.
 
-    .venv/bin/python benchmarks/keyframes.py [--preset fast] [--seqs a,b] [--redo]
+    .venv/bin/python benchmarks/keyframes.py [--preset fast] [--seqs a,b] [--middle-clips N] [--redo]
 
 Per-clip results are cached under ``.cache/keyframes/<preset>/`` (resumable). 2 torch threads.
 """
@@ -88,23 +88,29 @@ def middle_scores(predictor, frames: list, masks: list) -> dict:
             "after": float(np.mean([scores[i][0] for i in scores if i > middle])), "seconds": seconds}
 
 
-def more_annotations(predictor, seqs, cache: Path, redo: bool) -> tuple[list[dict], dict]:
+def more_annotations(predictor, seqs, cache: Path, redo: bool, middle_clips: int | None) -> tuple[list[dict], dict]:
+    """The keyframe counts on every clip first, then the middle-frame runs on the first ``middle_clips``."""
     rows, backward = [], {}
     per_k = {k: {"J": [], "F": [], "s": []} for k in COUNTS}
+
+    def load(seq) -> tuple[list, list]:
+        return [read_image(p) for p in seq.frames.paths], [read_mask(p) for p in seq.masks]
+
     for seq in seqs:
-        frames, masks = [read_image(p) for p in seq.frames.paths], [read_mask(p) for p in seq.masks]
+        frames, masks = load(seq)
         for k in COUNTS:
             keys = spaced(len(frames), k)
             r = cached(cache / f"{seq.name}_k{k}.json", redo, partial(keyframe_scores, predictor, frames, masks, keys))
             print(f"{seq.name} k={k}: J {100 * r['J']:.1f} F {100 * r['F']:.1f} {r['seconds']:.0f} s", flush=True)
             per_k[k]["J"].append(r["J"]), per_k[k]["F"].append(r["F"]), per_k[k]["s"].append(r["seconds"])
-        b = backward[seq.name] = cached(cache / f"{seq.name}_middle.json", redo,
-                                        partial(middle_scores, predictor, frames, masks))
+    for seq in seqs[:middle_clips]:
+        b = backward[seq.name] = cached(cache / f"{seq.name}_middle.json", redo, partial(middle_scores, predictor, *load(seq)))
         print(f"{seq.name} middle: before {100 * b['before']:.1f} after {100 * b['after']:.1f}", flush=True)
     for k in COUNTS:
         rows.append({"keyframes": k, "J": mean(per_k[k]["J"]), "F": mean(per_k[k]["F"]),
                      "seconds": round(float(np.mean(per_k[k]["s"])), 1)})
     summary = {
+        "clips": len(backward),
         "J_before_middle": mean(v["before"] for v in backward.values()),
         "J_after_middle": mean(v["after"] for v in backward.values()),
         "per_sequence": {name: {"J_before": round(100 * v["before"], 2), "J_after": round(100 * v["after"], 2)}
@@ -143,13 +149,14 @@ def main() -> None:
     parser.add_argument("--seqs", help="comma-separated dev sequences (default: the whole dev split)")
     parser.add_argument("--redo", action="store_true", help="recompute cached per-clip results")
     parser.add_argument("--cache", default=str(REPO / ".cache" / "keyframes"))
+    parser.add_argument("--middle-clips", type=int, help="middle-frame runs on the first N clips only (default: all)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     seqs = load_sequences(DAVIS, args.seqs.split(",") if args.seqs else None, split=None if args.seqs else "dev")
     config = get_preset(args.preset)
     net, _ = load_net(None)
     predictor = VideoPredictor(net, config, "cpu", load_detector(config.detector, None, "cpu"))
-    rows, backward = more_annotations(predictor, seqs, Path(args.cache) / args.preset, args.redo)
+    rows, backward = more_annotations(predictor, seqs, Path(args.cache) / args.preset, args.redo, args.middle_clips)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "keyframes.json").write_text(json.dumps(rows, indent=2) + "\n")
     (RESULTS / "keyframes_backward.json").write_text(json.dumps(
