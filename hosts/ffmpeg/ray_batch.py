@@ -37,7 +37,7 @@ from plugin.batch_manifest import fingerprint, record, up_to_date
 from plugin.cancel import Cancelled, deferred
 from plugin.jobs import OBJECT_PLACEHOLDER, Job, MaskRef, ObjectSpec
 
-from .batch import ClipStatus
+from .batch import ClipStatus, use_threads
 from .formats import UsageError
 from .segment import EventSink, failure_fields, run_clip
 
@@ -313,9 +313,8 @@ def _run_shot(n: int, job: Job, threads: int, box: Any) -> dict[str, Any]:
     Returns ``{"ok", "node", "pid"}`` plus ``done`` (run_clip's fields) or ``message``/``kind``.
     """
     import ray
-    import torch
 
-    torch.set_num_threads(threads)
+    use_threads(threads)
     last = {"progress": 0.0}
 
     def report(kind: str, fields: dict) -> None:
