@@ -139,3 +139,11 @@ def test_batch_rows_that_are_malformed_name_their_row(swan, tmp_path):
     (tmp_path / "jobs.csv").write_text(f"input,mask,output,start\n{swan / 'frames'},{swan / 'mask.png'},o,x\n")
     run = vos("batch", str(tmp_path / "jobs.csv"), *FAST)
     assert run.returncode == 2 and "job 1: invalid literal for int()" in run.stderr
+
+
+def test_pipe_takes_its_mask_on_the_first_frame(swan):
+    """stdin is read once: backward propagation from a later keyframe is impossible, so pipe says so up front."""
+    run = subprocess.run([sys.executable, "-m", "hosts.ffmpeg.cli", "pipe", "--size", "214x120", "--mask",
+                          str(swan / "mask.png"), "--mask-frame", "2"], input="", capture_output=True, text=True,
+                         check=False)
+    assert run.returncode == 1 and "the mask must be drawn on its first frame (--mask-frame 0)" in run.stderr
