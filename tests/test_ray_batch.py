@@ -111,9 +111,10 @@ def test_rerun_skips_done_shots_and_runs_changed_ones(tmp_path, clips, capsys, r
 
 @pytest.mark.slow
 def test_ray_outputs_equal_the_local_engines(tmp_path, clips, capsys, restore_signals):
+    import cv2
     import torch
 
-    threads = torch.get_num_threads()
+    threads = torch.get_num_threads(), cv2.getNumThreads()
     runs = {}
     try:
         for engine in ("local", "ray"):
@@ -122,7 +123,8 @@ def test_ray_outputs_equal_the_local_engines(tmp_path, clips, capsys, restore_si
             assert code == 0, events
             runs[engine] = [mattes(tmp_path / engine / f"shot{n}") for n in (0, 1)]
     finally:
-        torch.set_num_threads(threads)  # --threads 1 of the local engine set it for this process
+        torch.set_num_threads(threads[0])  # --threads 1 of the local engine set them for this process
+        cv2.setNumThreads(threads[1])
     for local, ray in zip(runs["local"], runs["ray"]):
         assert len(local) == len(ray) == 6
         for a, b in zip(local, ray):
