@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,9 +101,11 @@ def run_batch(jobs: list[Job], report: EventSink, cancelled: Callable[[], bool])
 def use_threads(threads: int) -> None:
     """Run this process's torch and OpenCV work on ``threads`` CPU threads.
 
-    torch alone is not enough: OpenCV's own pool (resizing, augmentation, the detector) kept both
-    cores busy and made a 1-thread shot ~3.5× slower on a loaded 2-core machine (measured here).
+    ``torch.set_num_threads`` alone is not enough: with only it, a 1-thread shot took ~9 s instead of
+    ~2.4 s on a loaded 2-core machine (measured here). ``OMP_NUM_THREADS``, which Ray sets for its
+    workers, is read when torch and OpenCV load, so it is set before they are imported.
     """
+    os.environ["OMP_NUM_THREADS"] = str(threads)
     import cv2
     import torch
 
