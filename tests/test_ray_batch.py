@@ -110,9 +110,11 @@ def test_rerun_skips_done_shots_and_runs_changed_ones(tmp_path, clips, capsys, r
 
 
 @pytest.mark.slow
-def test_ray_outputs_equal_the_local_engines(tmp_path, clips, capsys, restore_signals):
+def test_ray_outputs_equal_the_local_engines(tmp_path, clips, capsys, restore_signals, monkeypatch):
     import cv2
     import torch
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # so it is restored after: --threads sets it
 
     threads = torch.get_num_threads(), cv2.getNumThreads()
     runs = {}
