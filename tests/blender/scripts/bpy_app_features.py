@@ -7,20 +7,14 @@ Renders what each feature produces; the pytest side checks the pictures. Prints 
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import bpy
-from bpy_common import answer, install, preferences, render, set_up_render
+from bpy_common import answer, render, start
 
-spec = json.loads(Path(sys.argv[1]).read_text())
+spec, ext, scene = start(sys.argv[1])
 work = Path(spec["workdir"])
-ext = install(spec["zip"])
-preferences().runtime_path = spec["runtime"]
-
-scene = bpy.context.scene
-set_up_render(scene, spec["size"], spec["fps"])
 movie = ext.clip.strips_of(scene).new_movie("clip", spec["movie"], 2, 11)
 scene.sequence_editor.active_strip = movie
 shown = range(*ext.timeline.handles(movie))
