@@ -118,3 +118,13 @@ def test_range_and_a_one_pass_source(predictor, clip):
     predictor.add_mask(session, 5, frames[5], clip[1][5])
     with pytest.raises(InputError, match="read twice"):
         list(predictor.propagate(session, iter(frames)))
+
+
+def test_overlapping_objects_get_each_pixel_once():
+    from vos_core.predictor import _owners
+
+    a = np.array([[0.9, 0.5], [0.2, 0.7]], np.float32)
+    b = np.array([[0.3, 0.5], [0.8, 0.7]], np.float32)  # ties on the right: the lower id keeps them
+    owners = _owners({2: b, 1: a})
+    assert owners[1].tolist() == [[True, True], [False, True]]
+    assert not (owners[1] & owners[2]).any() and (owners[1] | owners[2]).all()

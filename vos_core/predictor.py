@@ -90,6 +90,16 @@ class FrameResult:
         return np.maximum.reduce(list(self.masks.values()))
 
 
+def _owners(maps: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Per object, where its map is the highest of all objects' (H×W bool): where objects overlap, a
+    pixel goes to one of them only; ties (e.g. objects sharing a network) to the lowest id."""
+    if len(maps) == 1:
+        return {oid: np.True_ for oid in maps}
+    ids = sorted(maps)
+    winner = np.argmax(np.stack([maps[oid] for oid in ids]), axis=0)
+    return {oid: winner == i for i, oid in enumerate(ids)}
+
+
 def _small_mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """An H×W 0/255 mask at the network's resolution as float32 0..1 (what the flow prior warps)."""
     return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_AREA) / np.float32(255)
@@ -251,7 +261,7 @@ class VideoPredictor:
             if cfg.prior_weight > 0 and obj.previous is not None:
                 prob = apply_prior(prob, session.prior.warp(obj.previous), cfg.prior_weight, cfg.prior_sigma)
             full[oid] = upsample_map(prob, frame, cfg.upsample)
-        best = np.maximum.reduce(list(full.values()))
+        owner = _owners(full)
         masks, lost = {}, {}
         for oid, prob in full.items():
             obj = session.objects[oid]
@@ -259,7 +269,7 @@ class VideoPredictor:
                 masks[oid] = obj.keyframes[index][1]
                 obj.tracker.start(masks[oid], detections, obj.known)
             else:
-                masks[oid] = np.where((obj.tracker.step(prob, detections) > 0) & (prob >= best), 255, 0).astype(np.uint8)
+                masks[oid] = np.where((obj.tracker.step(prob, detections) > 0) & owner[oid], 255, 0).astype(np.uint8)
             lost[oid] = obj.tracker.state.missed
             if cfg.prior_weight > 0:
                 obj.previous = _small_mask(masks[oid], small.shape)
@@ -295,14 +305,14 @@ class VideoPredictor:
             for i, frame in enumerate(islice(frames, start, end + 1)):
                 index = start + i
                 full = {oid: upsample_map(np.asarray(store.maps[oid][i]), frame, cfg.upsample) for oid in forward}
-                best = np.maximum.reduce(list(full.values()))
+                owner = _owners(full)
                 masks, lost = {}, {}
                 for oid, obj in session.objects.items():
                     if index in obj.keyframes:
                         masks[oid], lost[oid] = obj.keyframes[index][1], 0
                     else:
                         tracked = store.mask(oid, forward[oid][i], i) > 0
-                        masks[oid] = np.where(tracked & (full[oid] >= best), 255, 0).astype(np.uint8)
+                        masks[oid] = np.where(tracked & owner[oid], 255, 0).astype(np.uint8)
                         lost[oid] = store.lost(oid, forward[oid][i], i)
                 yield FrameResult(index, full, masks, tuple(store.detections[i]), frame, lost)
 
