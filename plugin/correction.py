@@ -33,8 +33,10 @@ class RunRecord:
 
     @classmethod
     def of(cls, clip: str | Path, config: SegmentConfig, weights: str | Path, objects: dict[int, list[Keyframe]],
-           start: int, end: int) -> RunRecord:
-        parts = [file_identity(clip), file_identity(weights), config.to_dict(), sorted(objects)]
+           start: int, end: int, matte: dict | None = None) -> RunRecord:
+        """The record of a run; ``matte``: how its mattes were made from the masks (edge settings, bit
+        depth), so that changing them runs the whole range again."""
+        parts = [file_identity(clip), file_identity(weights), config.to_dict(), sorted(objects), matte]
         key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
         return cls(key, start, end, {str(oid): keyframe_ids(keys) for oid, keys in objects.items()})
 

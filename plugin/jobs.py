@@ -12,7 +12,8 @@ A job (version 2) in JSON::
                                                          {"frame": 40, "mask": "swan40.png"}]}],
      "index_masks": [{"frame": 0, "mask": "davis2017_00000.png"}],
      "outputs": [{"kind": "matte", "path": "out/{object}.mkv"}, {"kind": "index", "path": "out/index"}],
-     "start": 0, "end": null, "preset": "fast", "settings": {"finetune_iters": 50}}
+     "start": 0, "end": null, "preset": "fast", "settings": {"finetune_iters": 50},
+     "edge": "soft", "refine": {"feather": 2.0}, "matte_depth": 16}
 
 ``index_masks`` are index/palette PNGs as DAVIS-2017 ships them: every non-zero value ``v`` is a
 keyframe of object ``v`` on that frame (objects listed in ``objects`` with that id lend it their
@@ -35,6 +36,11 @@ PER_OBJECT_KINDS = ("matte", "alpha", "composite")
 OBJECT_PLACEHOLDER = "{object}"
 #: Index maps are 8-bit PNGs, so ids fit in a byte (0 is background).
 MAX_OBJECT_ID = 255
+#: Matte edges (vos_core.alpha.MATTE_PRESETS) and PNG matte bit depths a job may ask for.
+#: Kept equal to the core's by a test: this module cannot import it.
+EDGES = ("hard", "soft")
+REFINE_FIELDS = ("feather", "contrast", "shift_edge", "smooth", "chatter")
+MATTE_DEPTHS = (8, 16)
 _LEGACY_FIELDS = {"mask", "mask_frame", "output", "matte", "alpha", "composite", "iters"}
 
 
@@ -84,7 +90,9 @@ class Job:
     Frames ``start``..``end`` (inclusive; ``end`` None = the last) are segmented. ``settings``
     override fields of ``preset`` (vos_core SegmentConfig); ``resize_mask`` scales masks to the
     frame size, ``refine_mask`` snaps them to edges (GrabCut) first. ``fps`` is the rate of
-    image-sequence inputs, ``background`` what composites are laid over.
+    image-sequence inputs, ``background`` what composites are laid over. ``edge`` names the
+    matte's edge preset (vos_core.alpha.MATTE_PRESETS: "hard" is the binary cut-out), ``refine``
+    overrides fields of its RefineSettings, ``matte_depth`` is the bit depth (8 or 16) of PNG mattes.
     """
 
     input: str
@@ -101,6 +109,9 @@ class Job:
     refine_mask: bool = False
     fps: str | None = None
     background: str = "black"
+    edge: str = "hard"
+    refine: dict[str, Any] = field(default_factory=dict)
+    matte_depth: int = 8
     version: int = VERSION
 
     def config(self):  # -> vos_core.SegmentConfig (imported here: this module stays standard-library only)
@@ -108,6 +119,12 @@ class Job:
         from vos_core import get_preset
 
         return get_preset(self.preset).with_overrides(**self.settings)
+
+    def refine_settings(self):  # -> vos_core.alpha.RefineSettings (imported here, as in config())
+        """The ``edge`` preset with ``refine`` applied; VosError for an unknown or out-of-range setting. Needs the core."""
+        from vos_core.alpha import get_refine
+
+        return get_refine(self.edge).with_overrides(**self.refine)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -142,6 +159,9 @@ class Job:
             refine_mask=fields_of.flag("refine_mask"),
             fps=fields_of.text("fps", None, numbers=True),
             background=fields_of.text("background", "black"),
+            edge=fields_of.choice("edge", EDGES, "hard"),
+            refine=_refine(fields_of.mapping("refine")),
+            matte_depth=fields_of.choice("matte_depth", MATTE_DEPTHS, 8),
             version=version,
         )
         job._check()
@@ -242,6 +262,13 @@ class _Fields:
             raise JobError(f"{self.what}: {key} must be a whole number, got {value!r}")
         return value
 
+    def choice(self, key: str, allowed: tuple[Any, ...], default: Any) -> Any:
+        """One of ``allowed`` (strings or whole numbers, compared exactly: 16.0 and True are not 16)."""
+        value = self._get(key, default)
+        if not any(type(value) is type(a) and value == a for a in allowed):
+            raise JobError(f"{self.what}: {key} must be one of {', '.join(map(str, allowed))}, got {value!r}")
+        return value
+
     def flag(self, key: str) -> bool:
         value = self._get(key, False)
         if not isinstance(value, bool):
@@ -294,6 +321,15 @@ def _object(n: int, item: Any) -> ObjectSpec:
     if len(set(frames)) < len(frames):
         raise JobError(f"{what} has two keyframes on one frame: keep one mask per frame")
     return ObjectSpec(obj_id, keyframes, name)
+
+
+def _refine(values: dict[str, Any]) -> dict[str, Any]:
+    """``refine`` overrides: known RefineSettings fields with numbers (their ranges are the core's to check)."""
+    read = _Fields(values, "refine", set(REFINE_FIELDS))
+    for key, value in read.data.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise JobError(f"refine: {key} must be a number, got {value!r}")
+    return values
 
 
 def _output(n: int, item: Any) -> Output:

@@ -24,6 +24,7 @@ from .inputs import load_job_inputs
 from .jobs import Job
 from .model_cache import cached_detector, cached_net
 from .outputs import PngSequenceWriter
+from .soft import SoftMatter
 
 #: What the plugin yields per frame: index, source frame, per-object masks and maps (see FrameResult).
 FrameOut = FrameResult
@@ -123,14 +124,16 @@ def run_job(
 ) -> list[Path]:
     """Run a job end to end, writing PNG sequences; returns the folders written.
 
-    Matte outputs get one 8-bit grey PNG per frame and object, index outputs one map of object
-    ids per frame (``00000.png``...); the other kinds are the command line's. After a correction
+    Matte outputs get one grey PNG (``job.matte_depth`` bits) per frame and object, the object's
+    alpha from the job's edge settings (plugin.soft; "hard" is the binary mask), index outputs one
+    map of object ids per frame (``00000.png``...); the other kinds are the command line's. After a correction
     (the same job with keyframes added) only the frames between the new keyframes' neighbours
     are segmented again and the rest is kept (see ``correction.py``); index outputs, which mix
     every object, always run whole.
     """
     emit = on_event or (lambda kind, fields: None)
     config = job.config()
+    refine = job.refine_settings()
     source, objects, labels = load_job_inputs(job)
     files = job.output_paths(labels)
     other = sorted({out.kind for out, _, _ in files} - {"matte", "index"})
@@ -138,7 +141,8 @@ def run_job(
         raise VosError(f"{other[0]} outputs are written by the vos-matte command; jobs run here write matte and "
                        "index PNG sequences")
     end = len(source) - 1 if job.end is None else job.end
-    record = RunRecord.of(job.input, config, resolve_weights(job.weights), objects, job.start, end)
+    record = RunRecord.of(job.input, config, resolve_weights(job.weights), objects, job.start, end,
+                          {**refine.to_dict(), "depth": job.matte_depth})
     previous = [RunRecord.read(path) for _, _, path in files]
     whole = any(out.kind == "index" for out, _, _ in files) or any(p != previous[0] for p in previous)
     span = None if whole else correction_span(previous[0], record)
@@ -147,7 +151,9 @@ def run_job(
     emit("started", {"device": describe(device), "frames": last - first + 1, "preset": job.preset})
     started = time.perf_counter()
     with ExitStack() as stack:
-        writers = [(oid, stack.enter_context(PngSequenceWriter(path))) for _, oid, path in files]
+        # Index maps hold ids, not levels: always 8 bits.
+        writers = [(oid, stack.enter_context(PngSequenceWriter(path, 8 if oid is None else job.matte_depth)))
+                   for _, oid, path in files]
         if span:
             for oid, writer in writers:
                 kept = range(job.start, end + 1) if oid not in redo else [*range(job.start, first), *range(last + 1, end + 1)]
@@ -157,12 +163,14 @@ def run_job(
             source, {oid: objects[oid] for oid in sorted(redo)}, config, start=first, end=last, weights=job.weights,
             device=device, on_event=emit, cancelled=cancelled, fit_cache=fit_cache, clip=job.input,
         )
+        soft = SoftMatter(refine, config.threshold)
         for result in stream:
+            alphas = soft.process(result)
             for oid, writer in writers:
                 if oid is None:
                     writer.write(result.index, index_map(result.masks))
-                elif oid in result.masks:
-                    writer.write(result.index, result.masks[oid])
+                elif oid in alphas:
+                    writer.write(result.index, alphas[oid])
         if writers[0][1].count == 0:
             raise VosError(f"{job.input} has no frames in {first}..{last}")
         for _, writer in writers:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from .formats import UsageError
 from .job_options import add_input_options, add_output_options, shared_fields
-from .options import add_model_options
+from .options import add_model_options, add_refine_options
 from .segment import EventSink, failure_fields, run_clip
 
 if TYPE_CHECKING:
@@ -119,6 +119,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_input_options(p)
     add_output_options(p)
     add_model_options(p)
+    add_refine_options(p)
     engine = p.add_argument_group("engine (see hosts/ffmpeg/README.md: batch on a cluster)")
     engine.add_argument("--engine", choices=("local", "ray"), default="local",
                         help="local: one clip after another in this process (default); ray: every clip a Ray task "

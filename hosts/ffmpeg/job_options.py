@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .formats import KINDS
-from .options import settings_from
+from .options import refine_from, settings_from
 
 _FRAME_FILE = re.compile(r"^(\d+):(.+)$")
 
@@ -97,10 +97,12 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
 
 
 def shared_fields(args: argparse.Namespace) -> dict[str, Any]:
-    """The job fields every command-line job shares (a batch file's defaults)."""
+    """The job fields every command-line job shares (a batch file's defaults); needs options.add_refine_options."""
+    edge, refine = refine_from(args)
     return {
         "preset": args.preset, "settings": settings_from(args), "weights": args.weights, "device": args.device,
         "resize_mask": args.resize_mask, "refine_mask": args.refine_mask, "fps": args.fps, "background": args.background,
+        "edge": edge, "refine": refine,
     }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from plugin.jobs import REFINE_FIELDS  # standard library only: --help stays instant
+
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", default="fast", help="quality preset: fast, balanced or best (default: fast)")
@@ -34,9 +36,6 @@ def add_refine_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--smooth", type=float, help="pixels: rounds off a jagged outline")
     g.add_argument("--reduce-chatter", type=float, dest="chatter",
                    help="0..1, motion-compensated smoothing of the edge from frame to frame")
-
-
-REFINE_FIELDS = ("feather", "contrast", "shift_edge", "smooth", "chatter")
 
 
 def refine_from(args: argparse.Namespace) -> tuple[str, dict]:

@@ -2,7 +2,8 @@
 
 ffmpeg cannot load new filters at run time, so this is the filter: it sits between an ffmpeg
 that decodes (``-f rawvideo -pix_fmt rgb24 -``) and one that encodes (``-f rawvideo -pix_fmt
-gray -s WxH -i -``). One matte comes out per frame, in order.
+gray -s WxH -i -``). One 8-bit matte comes out per frame, in order: soft with ``--edge soft``
+(or any refine control), all objects' alpha together.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .job_options import add_input_options
-from .options import add_model_options, settings_from
+from .options import add_model_options, add_refine_options, refine_from, settings_from
 from .segment import EventSink, start_segmenting
 
 
@@ -54,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--frames", type=int, help="frame count, if known (for the ETA only)")
     add_input_options(p)
     add_model_options(p)
+    add_refine_options(p)
     p.set_defaults(run=_cmd_pipe)
 
 
@@ -77,12 +79,16 @@ class FirstFrameHeld:
 
 def _cmd_pipe(args: argparse.Namespace, report: EventSink, cancelled: Callable[[], bool]) -> int:
     from plugin.refine import grabcut_refine
+    from plugin.soft import SoftMatter
     from vos_core import InputError, VosError, get_preset, read_mask
+    from vos_core.alpha import get_refine, quantize
     from vos_core.masks import fit_mask
     from vos_core.propagation import Keyframe
 
     width, height = args.size
     config = get_preset(args.preset).with_overrides(**settings_from(args))
+    edge, refine = refine_from(args)
+    soft = SoftMatter(get_refine(edge).with_overrides(**refine), config.threshold)
     if args.mask_frame != 0:
         raise InputError("pipe reads stdin once, so the mask must be drawn on its first frame (--mask-frame 0); "
                          "use segment for masks on later frames")
@@ -102,7 +108,7 @@ def _cmd_pipe(args: argparse.Namespace, report: EventSink, cancelled: Callable[[
     )
     for count, result in enumerate(stream, 1):
         try:
-            out.write(result.matte.tobytes())
+            out.write(quantize(soft.matte(soft.process(result)), 8).tobytes())
             out.flush()
         except BrokenPipeError:
             os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # no second error at interpreter exit

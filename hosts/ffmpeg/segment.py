@@ -23,7 +23,7 @@ import numpy as np
 
 from .formats import UsageError, choices
 from .job_options import add_input_options, add_mask_options, add_output_options, job_fields
-from .options import add_model_options
+from .options import add_model_options, add_refine_options
 
 if TYPE_CHECKING:
     from plugin.confidence_report import ConfidenceReport
@@ -79,11 +79,13 @@ def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict
     Everything cheap is checked before the network is loaded: output formats and whether their
     encoders take the input's frame size, weights, input, masks, paths. Every output covers the
     whole clip, frame for frame, so it lines up with the source on a timeline: outside
-    ``start..end`` mattes are empty. If some outputs fail to finish, the others are still kept
-    and the error names both.
+    ``start..end`` mattes are empty. Matte, alpha and composite outputs carry each object's alpha
+    from the job's edge settings (plugin.soft; "hard" is the binary mask); index maps take the masks.
+    If some outputs fail to finish, the others are still kept and the error names both.
     """
     from plugin.inputs import load_job_inputs
     from plugin.pipeline import index_map
+    from plugin.soft import SoftMatter
     from vos_core import VosError
     from vos_core.weights import resolve_weights
 
@@ -95,6 +97,7 @@ def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict
     if lossy:
         raise UsageError(f"--index {lossy[0]}: ids need a lossless format: a folder (PNGs) or .mkv (FFV1)")
     config = job.config()
+    soft = SoftMatter(job.refine_settings(), config.threshold)
     resolve_weights(job.weights)
     source, objects, labels = load_job_inputs(job)
     info = source.info
@@ -107,12 +110,12 @@ def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict
         sinks = [(obj_id, stack.enter_context(FfmpegSink(formats[out], path, source.media, info, job.background)))
                  for out, obj_id, path in targets]
 
-        def write(masks: dict[int, np.ndarray]) -> None:
+        def write(masks: dict[int, np.ndarray], alphas: dict[int, np.ndarray]) -> None:
             for obj_id, sink in sinks:
                 if obj_id is None:
                     sink.write(index_map(masks) if masks else empty)
                 else:
-                    sink.write(masks.get(obj_id, empty))
+                    sink.write(alphas.get(obj_id, empty))
 
         last = info.frames - 1 if job.end is None else job.end
         stream = start_segmenting(
@@ -120,14 +123,14 @@ def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict
             device=job.device, report=report, cancelled=cancelled, frames=last - job.start + 1, clip=job.input,
         )
         for _ in range(job.start):
-            write({})
+            write({}, {})
         with closing(stream):  # stops its decoder on cancel or error
             for frame in stream:
-                write(frame.masks)
+                write(frame.masks, soft.process(frame))
         if sinks[0][1].count != last + 1:
             raise VosError(f"{job.input}: segmented {sinks[0][1].count - job.start} frames of {job.start}..{last}")
         for _ in range(last + 1, info.frames):
-            write({})
+            write({}, {})
         failures = []
         for _, sink in sinks:
             try:
@@ -162,6 +165,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_input_options(p)
     add_output_options(p)
     add_model_options(p)
+    add_refine_options(p)
     p.add_argument("--report", metavar="JSON", help="write each frame's confidence per object and flags (box lost, "
                    "low), the low-confidence runs and the suggested correction frame to this JSON file")
     p.set_defaults(run=_cmd_segment)
