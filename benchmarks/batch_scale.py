@@ -11,7 +11,8 @@ thread per shot:
   process of every shot are recorded to show the shots spread over both.
 Per run: wall time (process start to exit, Ray start-up included), shots/hour, overhead per shot
 against the local engine (``(wall - local wall) / shots``; negative when the run is faster), each
-shot's node, worker pid and own seconds. Writes benchmarks/results/batch_scale.json.
+shot's node, worker pid and own seconds. Every process starts with OMP_NUM_THREADS=1 (see RAY_ENV).
+Writes benchmarks/results/batch_scale.json.
 
     .venv/bin/python benchmarks/batch_scale.py [--frames 12] [--iters 20] [--infer-height 160]
 """
@@ -41,8 +42,10 @@ RAY = Path(sys.executable).with_name("ray")
 SIZE = (427, 240)
 SHOTS = 8
 PORT = 6397
-# Ray >= 2.5x turns token authentication on for `ray start --head`; every process then needs it.
-RAY_ENV = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_USAGE_STATS_ENABLED": "0"}
+# Ray 2.60 turns token authentication on for `ray start --head`; every process then needs it.
+# OMP_NUM_THREADS=1 from process start for every run, as Ray gives its workers: with only
+# `--threads 1` (torch and OpenCV limited after numpy has loaded) a local shot ran ~4x slower here.
+RAY_ENV = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1"}
 
 
 def write_shots(root: Path, frames: int) -> list[dict]:
