@@ -101,9 +101,10 @@ def run_batch(jobs: list[Job], report: EventSink, cancelled: Callable[[], bool])
 def use_threads(threads: int) -> None:
     """Run this process's torch and OpenCV work on ``threads`` CPU threads.
 
-    ``torch.set_num_threads`` alone is not enough: with only it, a 1-thread shot took ~9 s instead of
-    ~2.4 s on a loaded 2-core machine (measured here). ``OMP_NUM_THREADS``, which Ray sets for its
-    workers, is read when torch and OpenCV load, so it is set before they are imported.
+    Not all pools follow: on a loaded 2-core machine a 1-thread local shot took ~9 s with this alone
+    (also with ``OMP_NUM_THREADS`` set here, before torch and OpenCV load) but ~2.4 s when the process
+    started with ``OMP_NUM_THREADS=1``, as Ray starts its workers (measured here; a pool set up when
+    numpy loads, before this runs, is the suspect). So set that variable for the whole process too.
     """
     os.environ["OMP_NUM_THREADS"] = str(threads)
     import cv2
