@@ -76,6 +76,12 @@ def keyframe_specs(scene: bpy.types.Scene, strip: bpy.types.Strip, drawn: DrawnO
     return refs
 
 
+def refine_overrides(settings: Any) -> dict[str, float]:
+    """The panel's soft-edge controls as the job's ``refine`` (vos_core.alpha.RefineSettings fields)."""
+    return {"feather": settings.feather, "contrast": settings.contrast, "shift_edge": settings.shift_edge,
+            "smooth": settings.smooth, "chatter": settings.reduce_chatter}
+
+
 def prepare(context: bpy.types.Context, strip_name: str = "") -> Prepared:
     """Validate the settings, rasterise every object's keyframes and write the job; ClipError says what is wrong.
 
@@ -111,6 +117,9 @@ def prepare(context: bpy.types.Context, strip_name: str = "") -> Prepared:
             device=None if prefs.device == "AUTO" else prefs.device,
             resize_mask=True,
             refine_mask=settings.refine_edges,
+            # 8-bit mattes (the job's default): Blender 5.2+ linearises 16-bit PNGs as sRGB.
+            edge=settings.edge,
+            refine=refine_overrides(settings) if settings.edge == "soft" else {},
         ).to_dict())  # validated as every host's jobs are
         job_path = Path(workdir) / "job.json"
         job.save(job_path)

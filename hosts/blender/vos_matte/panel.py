@@ -30,6 +30,11 @@ class VOSMATTE_PT_panel(bpy.types.Panel):
         layout.prop(settings, "preset")
         layout.prop(settings, "finetune_iters")
         layout.prop(settings, "threshold")
+        layout.prop(settings, "edge", expand=True)
+        if settings.edge == "soft":
+            column = layout.column(align=True)
+            for name in ("feather", "contrast", "shift_edge", "smooth", "reduce_chatter"):
+                column.prop(settings, name)
         layout.prop(settings, "output_dir")
         run = jobrun.CURRENT
         if run is not None:
