@@ -72,7 +72,9 @@ def run_batch(root: Path, name: str, jobs: list[dict], args: argparse.Namespace,
     cli = [sys.executable, "-m", "hosts.ffmpeg.cli", "--progress", "json", "batch", str(jobs_file), "--preset", "fast",
            "--iters", str(args.iters), "--infer-height", str(args.infer_height), "--threads", "1", *engine]
     started = time.perf_counter()
-    run = subprocess.run(cli, check=False, cwd=REPO, capture_output=True, text=True, env=RAY_ENV)
+    # A fresh fit cache per run: else later runs reuse the networks the first one fine-tuned.
+    env = {**RAY_ENV, "VOS_CACHE_DIR": str(root / f"fits-{name}")}
+    run = subprocess.run(cli, check=False, cwd=REPO, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - started
     events = [json.loads(line) for line in run.stderr.splitlines() if line.startswith("{")]
     if run.returncode != 0:

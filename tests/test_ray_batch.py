@@ -120,6 +120,7 @@ def test_ray_outputs_equal_the_local_engines(tmp_path, clips, capsys, restore_si
     runs = {}
     try:
         for engine in ("local", "ray"):
+            monkeypatch.setenv("VOS_CACHE_DIR", str(tmp_path / f"fits-{engine}"))  # each engine fine-tunes
             jobs = jobs_file(tmp_path / f"{engine}.json", clips[:2], tmp_path / engine)
             code, events = run_batch(jobs, capsys, "--engine", engine, "--iters", "10")
             assert code == 0, events
