@@ -43,8 +43,7 @@ SIZE = (427, 240)
 SHOTS = 8
 PORT = 6397
 # Ray 2.60 turns token authentication on for `ray start --head`; every process then needs it.
-# OMP_NUM_THREADS=1 from process start for every run, as Ray gives its workers: with only
-# `--threads 1` (torch and OpenCV limited after numpy has loaded) a local shot ran ~4x slower here.
+# OMP_NUM_THREADS=1 from process start for every run, as Ray gives its workers (equal footing).
 RAY_ENV = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1"}
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,14 +98,7 @@ def run_batch(jobs: list[Job], report: EventSink, cancelled: Callable[[], bool])
 
 
 def use_threads(threads: int) -> None:
-    """Run this process's torch and OpenCV work on ``threads`` CPU threads.
-
-    Not all pools follow: on a loaded 2-core machine a 1-thread local shot took ~9 s with this alone
-    (also with ``OMP_NUM_THREADS`` set here, before torch and OpenCV load) but ~2.4 s when the process
-    started with ``OMP_NUM_THREADS=1``, as Ray starts its workers (measured here; a pool set up when
-    numpy loads, before this runs, is the suspect). So set that variable for the whole process too.
-    """
-    os.environ["OMP_NUM_THREADS"] = str(threads)
+    """Run this process's torch and OpenCV work on ``threads`` CPU threads (both keep their own pool)."""
     import cv2
     import torch
 
