@@ -94,13 +94,13 @@ def test_job_names_match_the_core():
 
 
 def test_segment_soft_edge_and_hard_default(swan, tmp_path):
-    """--edge soft: mattes ramp near the edge, solid elsewhere; the index map keeps the masks. Hard
-    (the default, or said) is the binary mask bit for bit."""
+    """--edge soft: mattes ramp near the edge, solid elsewhere, and alpha outputs carry them; the index
+    map keeps the masks. Hard (the default, or said) is the binary mask bit for bit."""
     runs = {"soft": ["--edge", "soft"], "hard": ["--edge", "hard"], "default": []}
     for name, flags in runs.items():
         out = tmp_path / name
         run = vos("segment", str(swan / "frames"), "--mask", str(swan / "mask.png"), "-o", str(out / "matte"),
-                  "--index", str(out / "ids"), *FAST, *flags)
+                  "--index", str(out / "ids"), "--alpha", str(out / "alpha"), *FAST, *flags)
         assert run.returncode == 0, run.stderr.decode()
     masks = read_folder(tmp_path / "default" / "ids") * 255
     assert set(np.unique(masks)) == {0, 255}
@@ -108,6 +108,8 @@ def test_segment_soft_edge_and_hard_default(swan, tmp_path):
         np.testing.assert_array_equal(read_folder(tmp_path / name / "matte"), masks)
     np.testing.assert_array_equal(read_folder(tmp_path / "soft" / "ids") * 255, masks)
     assert_soft_near_edge_only(read_folder(tmp_path / "soft" / "matte"), masks, 255)
+    for name in runs:
+        np.testing.assert_array_equal(read_folder(tmp_path / name / "alpha")[..., 3], read_folder(tmp_path / name / "matte"))
 
 
 def test_any_refine_flag_means_soft_and_bad_values_are_refused(swan, tmp_path):
