@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -21,7 +20,7 @@ from hosts.ffmpeg.segment import run_clip
 from hosts.ffmpeg.sinks import FfmpegSink
 from plugin.client import run_blocking
 from plugin.jobs import Job
-from vos_core import VosError, read_mask
+from vos_core import FrameResult, VosError, read_mask
 from vos_core.ffmpeg_process import find_ffmpeg
 
 FAST = ["--iters", "0", "--infer-height", "64", "--detector", "none"]
@@ -89,7 +88,8 @@ def test_an_internal_error_is_one_sentence_and_an_event_and_leaves_no_temp_files
     make_mask(mask, 64, 48)
 
     def broken(*args, **kwargs):
-        yield SimpleNamespace(index=0, masks={1: np.zeros((48, 64), np.uint8)})
+        yield FrameResult(0, {1: np.zeros((48, 64), np.float32)}, {1: np.zeros((48, 64), np.uint8)},
+                          frame=np.zeros((48, 64, 3), np.uint8))
         raise IndexError("list index out of range")
 
     monkeypatch.setattr(segment_module, "start_segmenting", broken)
