@@ -5,14 +5,11 @@ from __future__ import annotations
 import bpy
 
 from .matte import matte_strips
+from .sidebar import SubPanel
 
 
-class VOSMATTE_PT_app(bpy.types.Panel):
+class VOSMATTE_PT_app(SubPanel, bpy.types.Panel):
     bl_label = "Scribbles, Reframe, Effects"
-    bl_space_type = "SEQUENCE_EDITOR"
-    bl_region_type = "UI"
-    bl_category = "VOS Matte"
-    bl_parent_id = "VOSMATTE_PT_panel"
     bl_options = {"DEFAULT_CLOSED"}  # noqa: RUF012 - Blender reads bl_options as a set
 
     def draw(self, context: bpy.types.Context) -> None:

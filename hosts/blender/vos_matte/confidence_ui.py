@@ -15,6 +15,7 @@ from typing import Any
 import bpy
 
 from . import timeline
+from .sidebar import SubPanel
 
 #: Markers this module owns start with this; a new run replaces them.
 MARKER_PREFIX = "VOS "
@@ -67,12 +68,8 @@ class VOSMATTE_OT_goto_suggested(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class VOSMATTE_PT_confidence(bpy.types.Panel):
+class VOSMATTE_PT_confidence(SubPanel, bpy.types.Panel):
     bl_label = "Where to correct"
-    bl_space_type = "SEQUENCE_EDITOR"
-    bl_region_type = "UI"
-    bl_category = "VOS Matte"
-    bl_parent_id = "VOSMATTE_PT_panel"
 
     def draw(self, context: bpy.types.Context) -> None:
         scene, layout = context.scene, self.layout

@@ -7,13 +7,11 @@ import bpy
 from . import jobrun
 from .keyframes import object_frames
 from .matte import is_inverted, matte_strip, matte_strips, modifier_name
+from .sidebar import InSidebar
 
 
-class VOSMATTE_PT_panel(bpy.types.Panel):
+class VOSMATTE_PT_panel(InSidebar, bpy.types.Panel):
     bl_label = "VOS Matte"
-    bl_space_type = "SEQUENCE_EDITOR"
-    bl_region_type = "UI"
-    bl_category = "VOS Matte"
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
