@@ -113,3 +113,29 @@ def test_parent_training_uses_the_policy_and_its_frozen_stages(davis_root, image
     for s in range(len(VGG16_STAGES)):
         same = all(torch.equal(a, b) for a, b in zip(stage_params(start, s), stage_params(trained, s)))
         assert same == (s < LR_POLICY.frozen_stages), f"stage {s + 1}"
+
+
+def test_accumulated_step_averages_the_gradients_of_its_frames(davis_root):
+    """A step on [a, a] moves the net exactly as a step on a; [a, b] moves it as the mean of a and b."""
+    from vos_core.training import batch_step, make_optimizer
+
+    def small(name: str, index: int) -> tuple[np.ndarray, np.ndarray]:
+        image = read_image(davis_root / "JPEGImages" / "480p" / name / f"{index:05d}.jpg")
+        mask = read_mask(davis_root / "Annotations" / "480p" / name / f"{index:05d}.png")
+        return cv2.resize(image, (96, 64)), cv2.resize(mask, (96, 64), interpolation=cv2.INTER_NEAREST)
+
+    a, b = small("blackswan", 0), small("blackswan", 20)
+
+    def updated(pairs) -> dict[str, torch.Tensor]:
+        torch.manual_seed(0)
+        net = AppearanceNet()
+        before = {n: p.detach().clone() for n, p in net.named_parameters()}
+        batch_step(net, make_optimizer(net, 1e-2), pairs, "cpu")
+        return {n: p.detach() - before[n] for n, p in net.named_parameters()}
+
+    one, twice, mixed = updated([a]), updated([a, a]), updated([a, b])
+    only_b = updated([b])
+    for name in one:
+        torch.testing.assert_close(twice[name], one[name], rtol=1e-4, atol=1e-7)
+        torch.testing.assert_close(mixed[name], (one[name] + only_b[name]) / 2, rtol=1e-3, atol=1e-6)
+    assert any(not torch.allclose(one[n], only_b[n]) for n in one)

@@ -19,7 +19,7 @@ from .appearance import AppearanceNet
 from .augment import augment
 from .davis import load_sequences
 from .errors import WeightsError
-from .training import LR_POLICY, make_optimizer, train_step
+from .training import LR_POLICY, batch_step, make_optimizer
 from .weights import load_net, save_parent
 
 
@@ -29,6 +29,8 @@ class ParentTrainConfig:
 
     Defaults fit a 2-core CPU: 427×240 frames, batch of one frame, stages 1–2 frozen
     (``LR_POLICY``), learning rate ×0.1 for the last ``1 - lr_drop_at`` of the run.
+    ``accumulate`` > 1 averages the gradients of that many frames per step (a larger batch in
+    the memory of one frame; OSVOS accumulated 10).
     """
 
     iterations: int = 4000
@@ -38,6 +40,7 @@ class ParentTrainConfig:
     side_depth: int = 1
     deep_supervision: bool = False  # True with side_depth=16: the OSVOS variant
     seed: int = 0
+    accumulate: int = 1
 
 
 @dataclass(frozen=True)
@@ -99,11 +102,11 @@ def train_parent(
         lr_scale = 0.1 if it > config.lr_drop_at * config.iterations else 1.0
         for group, base in zip(optimizer.param_groups, base_lrs):
             group["lr"] = base * lr_scale
-        image, mask = data[rng.integers(len(data))]
-        window.append(train_step(net, optimizer, *augment(image, mask, rng), device))
+        batch = [augment(*data[rng.integers(len(data))], rng) for _ in range(config.accumulate)]
+        window.append(batch_step(net, optimizer, batch, device))
         if it % log_every == 0 or it == config.iterations:
             dt = time.perf_counter() - t0
-            yield ParentProgress(it, config.iterations, float(np.mean(window)), len(window) / dt)
+            yield ParentProgress(it, config.iterations, float(np.mean(window)), len(window) * config.accumulate / dt)
             window, t0 = [], time.perf_counter()
         if it % config.checkpoint_every == 0 or it == config.iterations:
             meta = {"iterations": it, "train_config": asdict(config), "lr_policy": asdict(LR_POLICY),

@@ -98,19 +98,24 @@ def make_example(
     return Example(x, y, early)
 
 
-def step_on(net: AppearanceNet, optimizer: torch.optim.Optimizer, example: Example) -> float:
-    """One SGD step on ``example``; returns the loss."""
+def step_on(net: AppearanceNet, optimizer: torch.optim.Optimizer, example: Example | list[Example]) -> float:
+    """One SGD step on ``example``, or on a list of examples with their gradients averaged
+    (gradient accumulation: a batch of several frames for the memory of one); returns the mean loss."""
+    examples = example if isinstance(example, list) else [example]
     net.train()
     optimizer.zero_grad(set_to_none=True)
-    if example.early:
-        fused, sides = net.forward_from(example.x, example.early)
-    else:
-        fused, sides = net.forward_with_sides(example.x, frozen_stages=frozen_stages_of(net))
-    # Deep supervision (OSVOS variant only) adds every stage's loss to the fused one, as OSVOS does.
-    loss = sum((class_balanced_bce(side, example.y) for side in sides), class_balanced_bce(fused, example.y))
-    loss.backward()
+    total = 0.0
+    for ex in examples:
+        if ex.early:
+            fused, sides = net.forward_from(ex.x, ex.early)
+        else:
+            fused, sides = net.forward_with_sides(ex.x, frozen_stages=frozen_stages_of(net))
+        # Deep supervision (OSVOS variant only) adds every stage's loss to the fused one, as OSVOS does.
+        loss = sum((class_balanced_bce(side, ex.y) for side in sides), class_balanced_bce(fused, ex.y))
+        (loss / len(examples)).backward()
+        total += float(loss.detach())
     optimizer.step()
-    return float(loss.detach())
+    return total / len(examples)
 
 
 def train_step(
@@ -121,4 +126,14 @@ def train_step(
     device: torch.device | str,
 ) -> float:
     """One SGD step on an H×W×3 uint8 RGB image and its H×W 0/255 mask; returns the loss."""
-    return step_on(net, optimizer, make_example(net, image, mask, device))
+    return batch_step(net, optimizer, [(image, mask)], device)
+
+
+def batch_step(
+    net: AppearanceNet,
+    optimizer: torch.optim.Optimizer,
+    pairs: list[tuple[np.ndarray, np.ndarray]],
+    device: torch.device | str,
+) -> float:
+    """One SGD step on several (image, mask) pairs, gradients averaged; returns the mean loss."""
+    return step_on(net, optimizer, [make_example(net, image, mask, device) for image, mask in pairs])

@@ -33,9 +33,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     tp = sub.add_parser("train-parent", help="train the parent network offline (resumes from RUN_DIR/last.pt)")
     tp.add_argument("--davis-root", required=True)
     tp.add_argument("--run-dir", required=True, help="checkpoints and resume state go here")
-    tp.add_argument("--init", required=True, help="ImageNet VGG16 weights (vgg16_imagenet_caffe_bgr_fp16.pth)")
+    tp.add_argument("--init", required=True,
+                    help="ImageNet VGG16 weights (vgg16_imagenet_caffe_bgr_fp16.pth), or a parent to train further")
     tp.add_argument("--iterations", type=int, default=4000)
     tp.add_argument("--lr", type=float, default=3e-3)
+    tp.add_argument("--lr-drop-at", type=float, default=0.8, help="fraction of the run after which the LR is ×0.1")
+    tp.add_argument("--accumulate", type=int, default=1, help="frames whose gradients are averaged per step")
     tp.add_argument("--checkpoint-every", type=int, default=250)
     tp.add_argument("--side-depth", type=int, default=1, help="1: the paper's net; 16: the OSVOS variant")
     tp.add_argument("--deep-supervision", action="store_true",
@@ -121,7 +124,8 @@ def _cmd_train_parent(args: argparse.Namespace, report: Callable, cancelled: Cal
     if args.threads:
         torch.set_num_threads(args.threads)
     config = ParentTrainConfig(iterations=args.iterations, learning_rate=args.lr, checkpoint_every=args.checkpoint_every,
-                               side_depth=args.side_depth, deep_supervision=args.deep_supervision, seed=args.seed)
+                               side_depth=args.side_depth, deep_supervision=args.deep_supervision, seed=args.seed,
+                               lr_drop_at=args.lr_drop_at, accumulate=args.accumulate)
     device = pick_device(args.device)
     for p in train_parent(args.davis_root, args.run_dir, args.init, config, device=str(device)):
         print(f"{time.strftime('%H:%M:%S')} iter {p.iteration}/{p.total} loss {p.loss:.4f} {p.images_per_s:.2f} img/s",
