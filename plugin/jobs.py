@@ -92,7 +92,7 @@ class Job:
     frame size, ``refine_mask`` snaps them to edges (GrabCut) first. ``fps`` is the rate of
     image-sequence inputs, ``background`` what composites are laid over. ``edge`` names the
     matte's edge preset (vos_core.alpha.MATTE_PRESETS: "hard" is the binary cut-out), ``refine``
-    overrides fields of its RefineSettings, ``matte_depth`` is the bit depth (8 or 16) of PNG mattes.
+    overrides fields of its RefineSettings, ``matte_depth`` is the bit depth (8 or 16) of grey mattes (PNG; FFV1 on the command line).
     """
 
     input: str

@@ -18,6 +18,7 @@ from hosts.ffmpeg.cli import build_parser
 from hosts.ffmpeg.job_options import frame_and_file, job_fields
 from plugin.jobs import Job, MaskRef
 from vos_core import read_mask
+from vos_core.ffmpeg_process import find_ffmpeg
 
 FAST = ["--iters", "0", "--infer-height", "64", "--detector", "none"]
 
@@ -108,6 +109,21 @@ def test_keyframes_two_objects_range_and_index_map(swan, tmp_path):
         ids = cv2.imread(str(out / "ids" / names[i]), cv2.IMREAD_GRAYSCALE)
         expected = np.where(tail_mattes[i] > 0, 2, np.where(swan_mattes[i] > 0, 1, 0))  # the higher id is drawn last
         np.testing.assert_array_equal(ids, expected)
+
+
+def test_matte_depth_16_keeps_soft_levels_in_png_and_ffv1_mattes_and_ids_stay_8_bit(swan, tmp_path):
+    out = tmp_path / "out"
+    run = vos("segment", str(swan / "frames"), "--mask", str(swan / "mask.png"), "--end", "2", "--edge", "soft",
+              "--matte-depth", "16", "-o", str(out / "png"), "-o", str(out / "matte.mkv"), "--index", str(out / "ids"),
+              *FAST)
+    assert run.returncode == 0, run.stderr
+    png = cv2.imread(str(out / "png" / "00001.png"), cv2.IMREAD_UNCHANGED)
+    assert png.dtype == np.uint16
+    assert np.any(png % 257), "levels between the 8-bit ones: soft alpha kept at 16 bits"
+    assert cv2.imread(str(out / "ids" / "00001.png"), cv2.IMREAD_UNCHANGED).dtype == np.uint8
+    decoded = subprocess.run([find_ffmpeg(), "-v", "error", "-i", str(out / "matte.mkv"), "-frames:v", "2",
+                              "-f", "rawvideo", "-pix_fmt", "gray16le", "-"], capture_output=True, check=True).stdout
+    np.testing.assert_array_equal(np.frombuffer(decoded, np.uint16).reshape(2, *png.shape)[1], png)
 
 
 def test_a_lossy_index_output_is_refused(swan, tmp_path):

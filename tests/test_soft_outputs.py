@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+from fractions import Fraction
 
 import cv2
 import numpy as np
@@ -55,8 +56,8 @@ def test_png_sequence_round_trips_soft_alpha(tmp_path, clip, depth):
 
 
 @pytest.mark.parametrize("kind, name, bits", [
-    ("alpha", "alpha.mov", 8),    # ProRes 4444 (alphamerge is 8-bit)
-    ("alpha", "alpha.mkv", 8),    # FFV1
+    ("alpha", "alpha.mov", 10),   # ProRes 4444
+    ("alpha", "alpha.mkv", 10),   # FFV1 yuva444p10le
     ("matte", "matte.mkv", 8),    # FFV1 grey (8 bits: index maps of object ids share it)
     ("alpha", "alpha_png", 8),    # RGBA PNG sequence
 ])
@@ -102,3 +103,33 @@ def test_command_line_refine_options_build_the_settings():
     assert settings("--edge", "soft") == get_refine("soft")
     assert settings("--feather", "2", "--reduce-chatter", "0.5", "--shift-edge", "-1") == get_refine("soft").with_overrides(
         feather=2.0, chatter=0.5, shift_edge=-1.0)
+
+
+def test_deep_alpha_from_a_source_with_a_pixel_aspect(tmp_path, clip):
+    """A source whose pixels are not square (DV/anamorphic: SAR 64:45) still gets 10-bit alpha, and
+    the output keeps its pixel aspect: the mattes are tagged with the probed SAR before merging."""
+    root, alphas = clip
+    source = tmp_path / "anamorphic.mkv"
+    subprocess.run([find_ffmpeg(), "-v", "error", "-framerate", "25", "-i", str(root / "%05d.png"),
+                    "-vf", "setsar=64/45", "-c:v", "ffv1", str(source)], check=True)
+    media = open_input(str(source))
+    info = probe(media)
+    assert info.sar == Fraction(64, 45)
+    path = tmp_path / "alpha.mov"
+    with FfmpegSink(resolve("alpha", str(path)), path, media, info) as sink:
+        for alpha in alphas:
+            sink.write(alpha)
+    assert np.abs(read_back(path, "gray16le", "alphaextract") - alphas).max() <= 1.5 / 1023
+    listing = subprocess.run([find_ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True,
+                             check=False).stderr  # no output file: ffmpeg lists the input and exits 1
+    assert "SAR 64:45" in listing
+
+
+def test_sample_aspect_is_read_for_upright_frames():
+    from vos_core.media import sample_aspect
+
+    line = "  Stream #0:0: Video: h264 (High), yuv420p, 720x576 [SAR 16:15 DAR 4:3], 25 fps, 25 tbr"
+    assert sample_aspect(line, 0) == Fraction(16, 15)
+    assert sample_aspect(line, 90) == Fraction(15, 16)  # a quarter turn swaps the pixel's sides
+    assert sample_aspect(line.replace("[SAR 16:15 DAR 4:3]", "[SAR 0:1 DAR 0:1]"), 0) is None
+    assert sample_aspect(line.replace(" [SAR 16:15 DAR 4:3]", ""), 0) is None

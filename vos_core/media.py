@@ -29,6 +29,7 @@ from .ffmpeg_process import FfmpegProcess, argv
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".exr", ".dpx")
 DEFAULT_SEQUENCE_FPS = "25"
 _TBR = re.compile(r"Stream #\S+.*?: Video: .*?([\d.]+)(k?) tbr")
+_SAR = re.compile(r"Stream #\S+.*?: Video: .*?\[SAR (\d+):(\d+) DAR")
 # The stream's display matrix, as ffmpeg -i prints it ("Display Matrix" from 7.1, "displaymatrix" before).
 _ROTATION = re.compile(r"display ?matrix: rotation of (-?[\d.]+) degrees", re.IGNORECASE)
 
@@ -49,7 +50,8 @@ class MediaInput:
 @dataclass(frozen=True)
 class VideoInfo:
     """The first video stream as displayed: size (upright), exact frame count, time base, frame rate,
-    and ``rotation``, the display rotation in degrees counter-clockwise that turned it upright."""
+    ``rotation``, the display rotation in degrees counter-clockwise that turned it upright, and
+    ``sar``, the sample (pixel) aspect ratio of the upright frames, None where the input sets none."""
 
     width: int
     height: int
@@ -57,6 +59,7 @@ class VideoInfo:
     time_base: Fraction
     rate: Fraction
     rotation: int = 0
+    sar: Fraction | None = None
 
     @property
     def size(self) -> str:
@@ -119,7 +122,17 @@ def probe(media: MediaInput) -> VideoInfo:
     duration = max(durations, key=lambda d: (d > 0, durations[d]))
     printed = _TBR.search(log)
     rate = exact_rate(duration * time_base, printed.group(1) + printed.group(2) if printed else None)
-    return VideoInfo(width, height, frames, time_base, rate, rotation)
+    return VideoInfo(width, height, frames, time_base, rate, rotation, sample_aspect(log, rotation))
+
+
+def sample_aspect(log: str, rotation: int) -> Fraction | None:
+    """The first video stream's sample aspect ratio from ffmpeg's input listing, for upright frames
+    (a quarter turn swaps it); None where the stream sets none or sets 0:1."""
+    found = _SAR.search(log)
+    if not found or not int(found.group(1)) or not int(found.group(2)):
+        return None
+    num, den = int(found.group(1)), int(found.group(2))
+    return Fraction(den, num) if rotation % 180 else Fraction(num, den)
 
 
 def display_rotation(log: str) -> int:

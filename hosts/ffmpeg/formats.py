@@ -5,7 +5,7 @@ A path with no suffix is a folder that receives a PNG sequence (``00000.png``...
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 KINDS = ("matte", "alpha", "composite")
@@ -45,12 +45,13 @@ FORMATS: tuple[OutputFormat, ...] = (
     OutputFormat("matte", ".mkv", "grey matte, FFV1 (lossless)", "matroska", {"c:v": "ffv1", "pix_fmt": "gray"}),
     OutputFormat("matte", ".mov", "grey matte, ProRes 422 HQ", "mov", _PRORES_HQ),
     OutputFormat("matte", "", "8-bit grey PNG sequence (folder)", "image2", {**_PNG, "pix_fmt": "gray"}, None),
-    OutputFormat("alpha", ".mov", "RGB + alpha, ProRes 4444", "mov",
+    OutputFormat("alpha", ".mov", "RGB + 10-bit alpha, ProRes 4444", "mov",
                  {"c:v": "prores_ks", "profile:v": "4", "pix_fmt": "yuva444p10le"}),
     OutputFormat("alpha", ".webm", "RGB + alpha, VP9 (lossy)", "webm",
                  {"c:v": "libvpx-vp9", "pix_fmt": "yuva420p", "crf": "30", "b:v": "0", "row-mt": "1"},
                  {"c:a": "libopus"}),
-    OutputFormat("alpha", ".mkv", "RGB + alpha, FFV1 (lossless)", "matroska", {"c:v": "ffv1", "pix_fmt": "yuva420p"}),
+    OutputFormat("alpha", ".mkv", "RGB + 10-bit alpha, FFV1 (lossless)", "matroska",
+                 {"c:v": "ffv1", "pix_fmt": "yuva444p10le"}),
     OutputFormat("alpha", "", "RGBA PNG sequence (folder)", "image2", {**_PNG, "pix_fmt": "rgba"}, None),
     OutputFormat("composite", ".mp4", "composite, H.264", "mp4",
                  {"c:v": "libx264", "pix_fmt": "yuv420p", "crf": "18", "preset": "medium"}),
@@ -65,10 +66,21 @@ def choices(kind: str) -> str:
     return ", ".join(f"{f.suffix or 'a folder'} ({f.label})" for f in FORMATS if f.kind == kind)
 
 
-def resolve(kind: str, path: str) -> OutputFormat:
-    """The format for writing ``kind`` to ``path`` (by suffix), or UsageError naming the options."""
+#: Grey formats that can hold 16-bit mattes (``--matte-depth 16``): PNG (big-endian, as PNG
+#: stores it) and FFV1. ProRes already keeps 10 bits in luma.
+_DEEP_GREY = {"": "gray16be", ".mkv": "gray16le"}
+
+
+def resolve(kind: str, path: str, depth: int = 8) -> OutputFormat:
+    """The format for writing ``kind`` to ``path`` (by suffix), or UsageError naming the options.
+
+    ``depth`` 16 asks grey mattes for 16 bits where the format has them (PNG folders, FFV1).
+    """
     suffix = Path(path).suffix.lower()
     for fmt in FORMATS:
         if fmt.kind == kind and fmt.suffix == suffix:
+            if depth == 16 and kind == "matte" and suffix in _DEEP_GREY:
+                label = fmt.label.replace("8-bit", "16-bit") if "8-bit" in fmt.label else f"16-bit {fmt.label}"
+                return replace(fmt, label=label, video={**fmt.video, "pix_fmt": _DEEP_GREY[suffix]})
             return fmt
     raise UsageError(f"unknown output format {suffix!r} for --{kind} {path}; use {choices(kind)}")

@@ -94,6 +94,8 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fps", help="frame rate of image-sequence inputs, e.g. 24 or 24000/1001 (default 25)")
     p.add_argument("--background", default="black", help="under --composite: a colour (green, #00ff00), a clip, or "
                                                         "the clip itself changed: blur, pop (grey) or highlight (darker)")
+    p.add_argument("--matte-depth", type=int, choices=(8, 16), default=8,
+                   help="bits per level of folder (PNG) and .mkv (FFV1) mattes; 16 keeps soft edges' fine levels")
 
 
 def shared_fields(args: argparse.Namespace) -> dict[str, Any]:
@@ -102,7 +104,7 @@ def shared_fields(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "preset": args.preset, "settings": settings_from(args), "weights": args.weights, "device": args.device,
         "resize_mask": args.resize_mask, "refine_mask": args.refine_mask, "fps": args.fps, "background": args.background,
-        "edge": edge, "refine": refine,
+        "edge": edge, "refine": refine, "matte_depth": args.matte_depth,
     }
 
 

@@ -92,7 +92,9 @@ def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict
     from .formats import resolve
     from .sinks import FfmpegSink, check_encodable
 
-    formats = {out: resolve("matte" if out.kind == "index" else out.kind, out.path) for out in job.outputs}
+    # Index maps hold ids, not levels: always 8-bit.
+    formats = {out: resolve("matte", out.path) if out.kind == "index" else resolve(out.kind, out.path, job.matte_depth)
+               for out in job.outputs}
     lossy = [out.path for out, fmt in formats.items() if out.kind == "index" and fmt.suffix not in INDEX_SUFFIXES]
     if lossy:
         raise UsageError(f"--index {lossy[0]}: ids need a lossless format: a folder (PNGs) or .mkv (FFV1)")

@@ -27,10 +27,8 @@ from vos_core.media import MediaInput, VideoInfo
 from .backdrops import effect_backdrop, is_effect
 from .formats import OutputFormat, UsageError, choices
 
-#: Mattes travel to ffmpeg as 16-bit grey, so soft alpha keeps its levels in deeper grey formats
-#: (8-bit mattes, ×257, come out of 8-bit formats unchanged). alphamerge works at 8 bits, so alpha
-#: outputs carry 8-bit alpha (mergeplanes would keep 16 but refuses sources whose sample aspect
-#: ratio is set, as most are).
+#: Mattes travel to ffmpeg as 16-bit grey, so soft alpha keeps its levels in deeper grey and alpha
+#: formats (8-bit mattes, ×257, come out of 8-bit formats unchanged).
 MATTE_PIX_FMT = "gray16le"
 
 
@@ -57,6 +55,8 @@ def build_graph(
     """The ffmpeg-python graph writing ``fmt`` to ``target`` from mattes on stdin (raw 16-bit grey, CFR)."""
     source = media.node()
     mattes = ffmpeg.input("pipe:", f="rawvideo", pix_fmt=MATTE_PIX_FMT, s=info.size, framerate=_rate(info.rate))
+    if info.sar is not None:  # filters joining two inputs (mergeplanes) refuse differing pixel aspects
+        mattes = mattes.filter("setsar", f"{info.sar.numerator}/{info.sar.denominator}")
     if fmt.kind == "matte":
         video = mattes
     else:
@@ -66,10 +66,29 @@ def build_graph(
         if fmt.kind == "composite" and is_effect(background):  # the object over its own clip, changed
             split = picture.split()
             picture, backdrop = split[0], effect_backdrop(background, split[1], info.height)
-        video = ffmpeg.filter([picture, mattes], "alphamerge")
+        if fmt.kind == "alpha" and deep_alpha(fmt):
+            video = merge_deep_alpha(picture, mattes)
+        else:
+            video = ffmpeg.filter([picture, mattes], "alphamerge")
         if fmt.kind == "composite":
             video = ffmpeg.overlay(backdrop or background_node(background or "black", info), video, shortest=1)
     return output_graph(fmt, target, video, source, info)
+
+
+def deep_alpha(fmt: OutputFormat) -> bool:
+    """Whether ``fmt`` stores alpha with more than 8 bits (ProRes 4444 and FFV1 at yuva444p10le)."""
+    pix_fmt = fmt.video.get("pix_fmt", "")
+    return pix_fmt.startswith("yuva") and pix_fmt.endswith("le")
+
+
+def merge_deep_alpha(picture: ffmpeg.nodes.FilterableStream, mattes: ffmpeg.nodes.FilterableStream) -> ffmpeg.nodes.FilterableStream:
+    """RGB + alpha at 16 bits per channel, for formats whose alpha has more than 8 bits.
+
+    alphamerge works at 8 bits whatever its inputs; mergeplanes keeps the 16-bit mattes (and,
+    with RGB planes, no luma range conversion squeezes the alpha plane).
+    """
+    planes = {"map0s": 0, "map0p": 0, "map1s": 0, "map1p": 1, "map2s": 0, "map2p": 2, "map3s": 1, "map3p": 0}
+    return ffmpeg.filter([picture.filter("format", "gbrp16le"), mattes], "mergeplanes", format="gbrap16le", **planes)
 
 
 def output_graph(
