@@ -8,7 +8,8 @@ from soft_frames import davis_frame
 
 from plugin.soft import SoftMatter
 from vos_core import FrameResult, VosError
-from vos_core.alpha import HARD, RefineSettings, get_refine, quantize, refine_alpha, signed_distance
+from vos_core.alpha import EDGE_FILTERS, HARD, RefineSettings, get_refine, quantize, refine_alpha, signed_distance
+from vos_core.upsample import domain_transform_filter, mean_filter
 
 
 def test_hard_is_the_binary_mask_bit_for_bit(davis_root):
@@ -23,8 +24,9 @@ def test_hard_is_the_binary_mask_bit_for_bit(davis_root):
         np.testing.assert_array_equal(quantize(soft.matte(soft.process(FrameResult(i, {1: prob}, {1: mask}, frame=frame)))), mask)
 
 
-def test_soft_alpha_is_bounded_and_confined_to_the_edge_band(davis_root):
-    settings = get_refine("soft")
+@pytest.mark.parametrize("edge_filter", EDGE_FILTERS)
+def test_soft_alpha_is_bounded_and_confined_to_the_edge_band(davis_root, edge_filter):
+    settings = get_refine("soft").with_overrides(edge_filter=edge_filter)
     frame, prob, mask = davis_frame(davis_root, 10)
     alpha, weight = refine_alpha(frame, prob, mask, settings, 0.7)
     assert alpha.dtype == np.float32 and alpha.shape == mask.shape
@@ -70,6 +72,23 @@ def test_settings_are_checked():
         RefineSettings(feather=-1)
     with pytest.raises(VosError, match="unknown refine setting"):
         RefineSettings().with_overrides(blur=2)
+    with pytest.raises(VosError, match="edge_filter"):
+        RefineSettings(edge_filter="bilateral")
     with pytest.raises(VosError, match="hard, soft"):
         get_refine("fuzzy")
     assert RefineSettings().with_overrides(feather=None) == RefineSettings()
+
+
+def test_domain_transform_smooths_up_to_the_guides_edges_and_not_across():
+    """A step in the guide at column 32 stops the smoothing there; a plain mean filter leaks across."""
+    rng = np.random.default_rng(0)
+    guide = np.zeros((48, 64, 3), np.float32)
+    guide[:, 32:] = 1.0
+    src = np.where(np.arange(64) >= 32, 1.0, 0.0).astype(np.float32)[None].repeat(48, axis=0)
+    noisy = src + rng.normal(0, 0.1, src.shape).astype(np.float32)
+    out = domain_transform_filter(guide, noisy, sigma_s=4.0, sigma_r=0.1)
+    assert out.shape == src.shape and out.dtype == np.float32
+    assert np.abs(out - src)[:, 28:36].max() < 0.1, "the step stays where the guide's edge is"
+    assert np.std(out[:, :24] - src[:, :24]) < 0.5 * np.std(noisy[:, :24] - src[:, :24]), "flat parts are smoothed"
+    assert np.abs(mean_filter(src, 4) - src)[:, 28:36].max() > 0.3
+    np.testing.assert_allclose(domain_transform_filter(guide, np.full_like(src, 0.25), 4.0, 0.1), 0.25, atol=1e-5)

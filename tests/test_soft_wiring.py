@@ -90,7 +90,8 @@ def test_out_of_range_refine_is_the_cores_error():
 def test_job_names_match_the_core():
     """plugin.jobs cannot import the core (the Blender add-on ships it alone): its lists must follow the core's."""
     assert EDGES == tuple(MATTE_PRESETS)
-    assert REFINE_FIELDS == tuple(f.name for f in fields(RefineSettings))
+    # edge_filter was picked by measurement (benchmarks/results/soft_matte_filters.json): no user control.
+    assert REFINE_FIELDS == tuple(f.name for f in fields(RefineSettings) if f.name != "edge_filter")
 
 
 def test_segment_soft_edge_and_hard_default(swan, tmp_path):
