@@ -4,13 +4,16 @@
    (0, N/k, 2N/k...; the OSVOS "more annotations" protocol), scored on every other frame
    except the first and last; ``seconds`` is the mean wall time per clip (fine-tuning + all frames).
 2. ``keyframes_backward.json``: one keyframe on the middle frame; J on the frames before it
-   (tracked backward) and after it (forward), per clip and mean.
+   (tracked backward) and after it (forward), per clip and mean. The two halves of a clip differ
+   in content, so a direction control scores each half both ways from the same distances: the
+   first half forward from frame 0 and backward from the middle, the second half forward from the
+   middle and backward from the last frame (``direction``: J forward vs J backward, same frames).
 3. ``correction_cost.json``: the product path (``plugin.pipeline.run_job`` writing PNG mattes):
    seconds for a full run with a keyframe on frame 0, then for the re-run after adding a
    keyframe on the middle frame (cached fitted network, ``refit_iters`` more steps, only the
    frames between the new keyframe's neighbours), and for the same two keyframes from scratch.
 
-    .venv/bin/python benchmarks/keyframes.py [--preset fast] [--seqs a,b] [--middle-clips N] [--redo]
+    .venv/bin/python benchmarks/keyframes.py [--preset fast] [--seqs a,b] [--middle-clips N] [--redo] [--no-cost]
 
 Per-clip results are cached under ``.cache/keyframes/<preset>/`` (resumable). 2 torch threads.
 """
@@ -88,6 +91,17 @@ def middle_scores(predictor, frames: list, masks: list) -> dict:
             "after": float(np.mean([scores[i][0] for i in scores if i > middle])), "seconds": seconds}
 
 
+def direction_scores(predictor, frames: list, masks: list) -> dict:
+    """The two runs the middle-frame run lacks for a direction control: the first half forward from
+    frame 0 and the second half backward from the last frame (each over the same frames, at the
+    same distances from its keyframe, as the middle run's other direction)."""
+    middle, last = len(frames) // 2, len(frames) - 1
+    forward, _ = segment(predictor, frames, masks, [0])
+    backward, _ = segment(predictor, frames, masks, [last])
+    return {"before_forward": float(np.mean([forward[i][0] for i in forward if i < middle])),
+            "after_backward": float(np.mean([backward[i][0] for i in backward if middle < i < last]))}
+
+
 def more_annotations(predictor, seqs, cache: Path, redo: bool, middle_clips: int | None) -> tuple[list[dict], dict]:
     """The keyframe counts on every clip first, then the middle-frame runs on the first ``middle_clips``."""
     rows, backward = [], {}
@@ -103,9 +117,14 @@ def more_annotations(predictor, seqs, cache: Path, redo: bool, middle_clips: int
             r = cached(cache / f"{seq.name}_k{k}.json", redo, partial(keyframe_scores, predictor, frames, masks, keys))
             print(f"{seq.name} k={k}: J {100 * r['J']:.1f} F {100 * r['F']:.1f} {r['seconds']:.0f} s", flush=True)
             per_k[k]["J"].append(r["J"]), per_k[k]["F"].append(r["F"]), per_k[k]["s"].append(r["seconds"])
+    control = {}
     for seq in seqs[:middle_clips]:
         b = backward[seq.name] = cached(cache / f"{seq.name}_middle.json", redo, partial(middle_scores, predictor, *load(seq)))
         print(f"{seq.name} middle: before {100 * b['before']:.1f} after {100 * b['after']:.1f}", flush=True)
+        c = control[seq.name] = cached(cache / f"{seq.name}_direction.json", redo,
+                                       partial(direction_scores, predictor, *load(seq)))
+        print(f"{seq.name} control: first half forward {100 * c['before_forward']:.1f}, "
+              f"second half backward {100 * c['after_backward']:.1f}", flush=True)
     for k in COUNTS:
         rows.append({"keyframes": k, "J": mean(per_k[k]["J"]), "F": mean(per_k[k]["F"]),
                      "seconds": round(float(np.mean(per_k[k]["s"])), 1)})
@@ -115,6 +134,16 @@ def more_annotations(predictor, seqs, cache: Path, redo: bool, middle_clips: int
         "J_after_middle": mean(v["after"] for v in backward.values()),
         "per_sequence": {name: {"J_before": round(100 * v["before"], 2), "J_after": round(100 * v["after"], 2)}
                          for name, v in backward.items()},
+        # Same frames both ways: each half forward and backward from a keyframe at its ends.
+        "direction": {
+            "J_forward": mean((backward[n]["after"] + c["before_forward"]) / 2 for n, c in control.items()),
+            "J_backward": mean((backward[n]["before"] + c["after_backward"]) / 2 for n, c in control.items()),
+            "per_sequence": {n: {"first_half_forward": round(100 * c["before_forward"], 2),
+                                 "first_half_backward": round(100 * backward[n]["before"], 2),
+                                 "second_half_forward": round(100 * backward[n]["after"], 2),
+                                 "second_half_backward": round(100 * c["after_backward"], 2)}
+                             for n, c in control.items()},
+        },
     }
     return rows, summary
 
@@ -150,6 +179,7 @@ def main() -> None:
     parser.add_argument("--redo", action="store_true", help="recompute cached per-clip results")
     parser.add_argument("--cache", default=str(REPO / ".cache" / "keyframes"))
     parser.add_argument("--middle-clips", type=int, help="middle-frame runs on the first N clips only (default: all)")
+    parser.add_argument("--no-cost", action="store_true", help="skip the correction-cost runs (keep correction_cost.json)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     seqs = load_sequences(DAVIS, args.seqs.split(",") if args.seqs else None, split=None if args.seqs else "dev")
@@ -161,9 +191,11 @@ def main() -> None:
     (RESULTS / "keyframes.json").write_text(json.dumps(rows, indent=2) + "\n")
     (RESULTS / "keyframes_backward.json").write_text(json.dumps(
         {"preset": args.preset, "split": "dev", **backward}, indent=2) + "\n")
-    cost = correction_cost(seqs[0], args.preset)
-    (RESULTS / "correction_cost.json").write_text(json.dumps(cost, indent=2) + "\n")
-    print(json.dumps(rows), json.dumps({k: v for k, v in backward.items() if k != "per_sequence"}), json.dumps(cost))
+    print(json.dumps(rows), json.dumps({k: v for k, v in backward.items() if k != "per_sequence"}))
+    if not args.no_cost:
+        cost = correction_cost(seqs[0], args.preset)
+        (RESULTS / "correction_cost.json").write_text(json.dumps(cost, indent=2) + "\n")
+        print(json.dumps(cost))
 
 
 if __name__ == "__main__":

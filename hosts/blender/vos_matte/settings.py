@@ -9,10 +9,10 @@ from . import runtime
 # Descriptions quote benchmarks/results/presets.json (DAVIS-2016 dev split, 480p, full pipeline).
 PRESETS = (
     ("fast", "Fast", ("Quickest fine-tuning (upper layers only), for previews. "
-                     "DAVIS dev: J 69.6, F 74.0, ~23 s per 70 frames on 2 CPU cores")),
-    ("balanced", "Balanced", "Fine-tunes more layers. DAVIS dev: J 70.6, F 76.0, ~33 s per 70 frames on 2 CPU cores"),
+                     "DAVIS dev: J 69.5, F 73.7, ~23 s per 70 frames on 2 CPU cores")),
+    ("balanced", "Balanced", "Fine-tunes more layers. DAVIS dev: J 71.2, F 76.3, ~32 s per 70 frames on 2 CPU cores"),
     ("best", "Best", ("Balanced plus an optical-flow prior from frame to frame. "
-                     "DAVIS dev: J 70.6, F 76.0, ~33 s per 70 frames on 2 CPU cores")),
+                     "DAVIS dev: J 71.3, F 76.3, ~33 s per 70 frames on 2 CPU cores")),
 )
 
 
