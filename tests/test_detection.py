@@ -1,12 +1,14 @@
 """Detector backends on real frames, and the box filter on real DAVIS geometry."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 import torch
 
 from vos_core import SegmentConfig, WeightsError, read_image, read_mask
 from vos_core.boxes import box_iou, mask_box
-from vos_core.detection import FASTER_RCNN_FILE, FasterRCNNDetector, load_detector, torchvision_cache_file
+from vos_core.detection import FASTER_RCNN_FILE, FasterRCNNDetector, load_detector, tiles, torchvision_cache_file
 from vos_core.metrics import jaccard
 from vos_core.tracking import ObjectTracker
 
@@ -31,6 +33,30 @@ def test_yolox_finds_the_annotated_objects(davis_root, yolox):
     for d in dets:
         x0, y0, x1, y1 = d.box
         assert 0 <= x0 < x1 <= 854 and 0 <= y0 < y1 <= 480
+
+
+def test_wide_frames_are_tiled_with_overlap_and_normal_ones_are_not():
+    assert tiles(854, 480) == [(0, 0, 854, 480)]
+    for w, h in ((1708, 480), (480, 1708), (3000, 400)):
+        windows = tiles(w, h)
+        long, short = max(w, h), min(w, h)
+        spans = [(x0, x1) if w >= h else (y0, y1) for x0, y0, x1, y1 in windows]
+        assert spans[0][0] == 0 and spans[-1][1] == long
+        assert all(b - a <= 1.5 * short + 1 for a, b in spans), "each tile is about as wide as the detector's square"
+        assert all(prev[1] - nxt[0] >= short // 4 for prev, nxt in pairwise(spans)), "neighbours overlap"
+
+
+def test_an_object_in_half_of_a_double_width_frame_is_found_as_in_its_own_frame(davis_root, yolox):
+    """Two clips side by side (the several-objects benchmark): letterboxed whole, the bicycle on the
+    right was lost; tiled, it is found with the box it gets alone."""
+    left, _ = frame_and_mask(davis_root, "blackswan", 0)
+    right, mask = frame_and_mask(davis_root, "bmx-trees", 0)
+    x0, y0, x1, y1 = mask_box(mask)
+    target = (x0 + 854, y0, x1 + 854, y1)
+    found = [d for d in yolox.detect(np.concatenate([left, right], axis=1)) if d.label == "bicycle"]
+    alone = [d for d in yolox.detect(right) if d.label == "bicycle"]
+    assert alone and found
+    assert max(box_iou(d.box, target) for d in found) > 0.8 * max(box_iou(d.box, mask_box(mask)) for d in alone)
 
 
 def test_faster_rcnn_pre_and_post_processing_with_random_weights(davis_root):
