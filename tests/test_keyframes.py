@@ -125,6 +125,20 @@ def test_overlapping_objects_get_each_pixel_once():
 
     a = np.array([[0.9, 0.5], [0.2, 0.7]], np.float32)
     b = np.array([[0.3, 0.5], [0.8, 0.7]], np.float32)  # ties on the right: the lower id keeps them
-    owners = _owners({2: b, 1: a})
+    both = np.ones((2, 2), bool)
+    owners = _owners({2: b, 1: a}, {1: both, 2: both})
     assert owners[1].tolist() == [[True, True], [False, True]]
     assert not (owners[1] & owners[2]).any() and (owners[1] | owners[2]).all()
+
+
+def test_a_map_its_filters_dropped_takes_no_pixels_from_another_object():
+    """Object 1's network fires on object 2 (map 0.9 > 0.6) but its filters kept nothing there:
+    object 2 keeps those pixels; only pixels both claim are contested."""
+    from vos_core.predictor import _owners
+
+    a = np.array([[0.9, 0.9], [0.9, 0.1]], np.float32)
+    b = np.array([[0.6, 0.6], [0.2, 0.8]], np.float32)
+    claims = {1: np.array([[True, False], [True, False]]), 2: np.array([[True, True], [False, True]])}
+    owners = _owners({1: a, 2: b}, claims)
+    assert owners[1].tolist() == [[True, False], [True, False]]
+    assert owners[2].tolist() == [[False, True], [False, True]]

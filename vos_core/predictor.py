@@ -90,14 +90,17 @@ class FrameResult:
         return np.maximum.reduce(list(self.masks.values()))
 
 
-def _owners(maps: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
-    """Per object, where its map is the highest of all objects' (H×W bool): where objects overlap, a
-    pixel goes to one of them only; ties (e.g. objects sharing a network) to the lowest id."""
+def _owners(maps: dict[int, np.ndarray], claims: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Per object, the pixels it keeps (H×W bool): its claims (what its own filters kept), less those
+    another object also claims with a higher map value; ties go to the lowest id. A map alone claims
+    nothing: where one object's network fires on another object that its filters then drop, the
+    other object keeps its pixels."""
     if len(maps) == 1:
-        return {oid: np.True_ for oid in maps}
+        return claims
     ids = sorted(maps)
-    winner = np.argmax(np.stack([maps[oid] for oid in ids]), axis=0)
-    return {oid: winner == i for i, oid in enumerate(ids)}
+    scores = np.stack([np.where(claims[oid], maps[oid], -1.0) for oid in ids])
+    winner = np.argmax(scores, axis=0)
+    return {oid: claims[oid] & (winner == i) for i, oid in enumerate(ids)}
 
 
 def _small_mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -261,16 +264,22 @@ class VideoPredictor:
             if cfg.prior_weight > 0 and obj.previous is not None:
                 prob = apply_prior(prob, session.prior.warp(obj.previous), cfg.prior_weight, cfg.prior_sigma)
             full[oid] = upsample_map(prob, frame, cfg.upsample)
-        owner = _owners(full)
-        masks, lost = {}, {}
+        claims, lost = {}, {}
         for oid, prob in full.items():
             obj = session.objects[oid]
             if index in obj.keyframes:
-                masks[oid] = obj.keyframes[index][1]
-                obj.tracker.start(masks[oid], detections, obj.known)
+                claims[oid] = obj.keyframes[index][1] > 0
+                obj.tracker.start(obj.keyframes[index][1], detections, obj.known)
             else:
-                masks[oid] = np.where((obj.tracker.step(prob, detections) > 0) & owner[oid], 255, 0).astype(np.uint8)
+                claims[oid] = obj.tracker.step(prob, detections) > 0
             lost[oid] = obj.tracker.state.missed
+        owner = _owners(full, claims)
+        masks = {}
+        for oid in full:
+            obj = session.objects[oid]
+            # A keyframe comes out as drawn, even where it overlaps another object.
+            kept = claims[oid] if index in obj.keyframes else owner[oid]
+            masks[oid] = np.where(kept, 255, 0).astype(np.uint8)
             if cfg.prior_weight > 0:
                 obj.previous = _small_mask(masks[oid], small.shape)
         return FrameResult(index, full, masks, tuple(detections), frame, lost)
@@ -305,15 +314,16 @@ class VideoPredictor:
             for i, frame in enumerate(islice(frames, start, end + 1)):
                 index = start + i
                 full = {oid: upsample_map(np.asarray(store.maps[oid][i]), frame, cfg.upsample) for oid in forward}
-                owner = _owners(full)
-                masks, lost = {}, {}
+                claims, lost = {}, {}
                 for oid, obj in session.objects.items():
                     if index in obj.keyframes:
-                        masks[oid], lost[oid] = obj.keyframes[index][1], 0
+                        claims[oid], lost[oid] = obj.keyframes[index][1] > 0, 0
                     else:
-                        tracked = store.mask(oid, forward[oid][i], i) > 0
-                        masks[oid] = np.where(tracked & owner[oid], 255, 0).astype(np.uint8)
+                        claims[oid] = store.mask(oid, forward[oid][i], i) > 0
                         lost[oid] = store.lost(oid, forward[oid][i], i)
+                owner = _owners(full, claims)
+                masks = {oid: obj.keyframes[index][1] if index in obj.keyframes
+                         else np.where(owner[oid], 255, 0).astype(np.uint8) for oid, obj in session.objects.items()}
                 yield FrameResult(index, full, masks, tuple(store.detections[i]), frame, lost)
 
     def _track_outward(self, cfg: SegmentConfig, store: ClipStore, obj: ObjectState, start: int, end: int) -> list[bool]:
