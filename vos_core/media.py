@@ -129,9 +129,9 @@ def sample_aspect(log: str, rotation: int) -> Fraction | None:
     """The first video stream's sample aspect ratio from ffmpeg's input listing, for upright frames
     (a quarter turn swaps it); None where the stream sets none or sets 0:1."""
     found = _SAR.search(log)
-    if not found or not int(found.group(1)) or not int(found.group(2)):
+    num, den = (int(g) for g in found.groups()) if found else (0, 0)
+    if not num or not den:
         return None
-    num, den = int(found.group(1)), int(found.group(2))
     return Fraction(den, num) if rotation % 180 else Fraction(num, den)
 
 

@@ -59,6 +59,6 @@ def fine_tune(
         if k == len(copies):
             image, mask = scaled[k % len(scaled)]
             copies.append(make_example(net, *augment(image, mask, rng), device, cache=config.cache_features))
-        loss = step_on(net, optimizer, copies[k])
+        loss = step_on(net, optimizer, [copies[k]])
         yield TrainStep(obj_id, step, total, loss)
     net.eval()

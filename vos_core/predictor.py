@@ -103,6 +103,16 @@ def _owners(maps: dict[int, np.ndarray], claims: dict[int, np.ndarray]) -> dict[
     return {oid: claims[oid] & (winner == i) for i, oid in enumerate(ids)}
 
 
+def _output_masks(
+    session: Session, index: int, maps: dict[int, np.ndarray], claims: dict[int, np.ndarray]
+) -> dict[int, np.ndarray]:
+    """Each object's H×W uint8 0/255 mask on frame ``index``: a keyframe as drawn (even where it
+    overlaps another object), otherwise its claim less the overlaps it loses (``_owners``)."""
+    owner = _owners(maps, claims)
+    drawn = {oid: session.objects[oid].keyframes.get(index) for oid in claims}
+    return {oid: drawn[oid][1] if drawn[oid] else np.where(owner[oid], 255, 0).astype(np.uint8) for oid in claims}
+
+
 def _small_mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """An H×W 0/255 mask at the network's resolution as float32 0..1 (what the flow prior warps)."""
     return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_AREA) / np.float32(255)
@@ -273,15 +283,10 @@ class VideoPredictor:
             else:
                 claims[oid] = obj.tracker.step(prob, detections) > 0
             lost[oid] = obj.tracker.state.missed
-        owner = _owners(full, claims)
-        masks = {}
-        for oid in full:
-            obj = session.objects[oid]
-            # A keyframe comes out as drawn, even where it overlaps another object.
-            kept = claims[oid] if index in obj.keyframes else owner[oid]
-            masks[oid] = np.where(kept, 255, 0).astype(np.uint8)
-            if cfg.prior_weight > 0:
-                obj.previous = _small_mask(masks[oid], small.shape)
+        masks = _output_masks(session, index, full, claims)
+        if cfg.prior_weight > 0:
+            for oid, mask in masks.items():
+                session.objects[oid].previous = _small_mask(mask, small.shape)
         return FrameResult(index, full, masks, tuple(detections), frame, lost)
 
     def _propagate_outward(
@@ -321,9 +326,7 @@ class VideoPredictor:
                     else:
                         claims[oid] = store.mask(oid, forward[oid][i], i) > 0
                         lost[oid] = store.lost(oid, forward[oid][i], i)
-                owner = _owners(full, claims)
-                masks = {oid: obj.keyframes[index][1] if index in obj.keyframes
-                         else np.where(owner[oid], 255, 0).astype(np.uint8) for oid, obj in session.objects.items()}
+                masks = _output_masks(session, index, full, claims)
                 yield FrameResult(index, full, masks, tuple(store.detections[i]), frame, lost)
 
     def _track_outward(self, cfg: SegmentConfig, store: ClipStore, obj: ObjectState, start: int, end: int) -> list[bool]:

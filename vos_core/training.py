@@ -98,10 +98,9 @@ def make_example(
     return Example(x, y, early)
 
 
-def step_on(net: AppearanceNet, optimizer: torch.optim.Optimizer, example: Example | list[Example]) -> float:
-    """One SGD step on ``example``, or on a list of examples with their gradients averaged
-    (gradient accumulation: a batch of several frames for the memory of one); returns the mean loss."""
-    examples = example if isinstance(example, list) else [example]
+def step_on(net: AppearanceNet, optimizer: torch.optim.Optimizer, examples: list[Example]) -> float:
+    """One SGD step on ``examples``, their gradients averaged (gradient accumulation: a batch of
+    several frames in the memory of one); returns the mean loss."""
     net.train()
     optimizer.zero_grad(set_to_none=True)
     total = 0.0

@@ -66,7 +66,7 @@ def build_graph(
         if fmt.kind == "composite" and is_effect(background):  # the object over its own clip, changed
             split = picture.split()
             picture, backdrop = split[0], effect_backdrop(background, split[1], info.height)
-        if fmt.kind == "alpha" and deep_alpha(fmt):
+        if deep_alpha(fmt):
             video = merge_deep_alpha(picture, mattes)
         else:
             video = ffmpeg.filter([picture, mattes], "alphamerge")
