@@ -54,6 +54,12 @@ TUNE_GRID: dict[str, dict] = {
     "it200_h240_f3": {"finetune_iters": 200, "train_height": 240, "infer_height": 240, "frozen_stages": 3},
     "it100_h240_f4": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 4},
     "it100_h360_f4": {"finetune_iters": 100, "train_height": 360, "infer_height": 360, "frozen_stages": 4},
+    "it50_h360_f2": {"finetune_iters": 50, "train_height": 360, "infer_height": 360, "frozen_stages": 2},
+    "it50_h300_f2": {"finetune_iters": 50, "train_height": 300, "infer_height": 300, "frozen_stages": 2},
+    "it50_h240_f2_mirror": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
+                            "mirror_average": True},
+    "it100_h240_f2_lr2": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
+                          "learning_rate": 1e-2},
 }
 
 # Filter settings: overrides applied on top of a tuning setting (threshold 0.7 unless named).

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from plugin.device import describe, pick_device
-from vos_core import VideoPredictor, get_preset, load_net, read_mask
+from vos_core import SegmentConfig, VideoPredictor, get_preset, load_net, read_mask
 from vos_core.davis import load_sequence
 from vos_core.detection import load_detector
 
@@ -97,7 +97,7 @@ def main() -> None:
     args = parser.parse_args()
     device = pick_device(args.device)
     results = {
-        "device": describe(device),
+        "device": describe(device, SegmentConfig.precision),
         "cpu": platform.processor() or platform.machine(),
         "torch": torch.__version__,
         "presets": [],

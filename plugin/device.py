@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from vos_core import VosError
+from vos_core.appearance import compute_dtype
 
 
 def pick_device(requested: str | None = None) -> torch.device:
@@ -24,10 +25,11 @@ def pick_device(requested: str | None = None) -> torch.device:
     return torch.device("cpu")
 
 
-def describe(device: torch.device) -> str:
-    """A human-readable device name, e.g. 'cuda (NVIDIA H100)' or 'cpu (2 threads)'."""
-    if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"
-    if device.type == "cpu":
-        return f"cpu ({torch.get_num_threads()} threads)"
-    return device.type
+def describe(device: torch.device, precision: str = "float32") -> str:
+    """A human-readable device name and what the network computes in under ``precision`` (a
+    ``SegmentConfig.precision``), e.g. 'cuda (NVIDIA H100, bfloat16)' or 'cpu (2 threads)'."""
+    details = {"cuda": torch.cuda.get_device_name(device) if device.type == "cuda" else "",
+               "cpu": f"{torch.get_num_threads()} threads"}.get(device.type, "")
+    if compute_dtype(precision, device) == torch.bfloat16:
+        details = f"{details}, bfloat16" if details else "bfloat16"
+    return f"{device.type} ({details})" if details else device.type

@@ -148,7 +148,7 @@ def run_job(
     span = None if whole else correction_span(previous[0], record)
     first, last, redo = span if span else (job.start, end, set(objects))
     device = pick_device(job.device)
-    emit("started", {"device": describe(device), "frames": last - first + 1, "preset": job.preset})
+    emit("started", {"device": describe(device, config.precision), "frames": last - first + 1, "preset": job.preset})
     started = time.perf_counter()
     with ExitStack() as stack:
         # Index maps hold ids, not levels: always 8 bits.

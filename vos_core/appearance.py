@@ -10,6 +10,8 @@ also gets its own 1×1 scoring conv to one logit channel, so a loss can be put o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -69,6 +71,11 @@ class AppearanceNet(nn.Module):
         # Start the fusion as an average of the side outputs.
         nn.init.constant_(self.fuse.weight, 1.0 / (side_depth * len(VGG16_STAGES)))
         nn.init.zeros_(self.fuse.bias)
+        # Convolutions run in this dtype under autocast (weights stay float32); None: float32.
+        self.compute_dtype: torch.dtype | None = None
+
+    def _autocast(self, x: torch.Tensor) -> torch.autocast:
+        return torch.autocast(x.device.type, dtype=self.compute_dtype, enabled=self.compute_dtype is not None)
 
     def stage_modules(self, stage: int) -> nn.Sequential:
         """The backbone layers of ``stage`` (0-based), for freezing or per-stage learning rates."""
@@ -91,9 +98,10 @@ class AppearanceNet(nn.Module):
         once per augmented copy and passes them to :meth:`forward_from` at every step.
         """
         outputs = []
-        for layers in self.stages[:stages]:
-            x = self.features[layers](x)
-            outputs.append(x)
+        with self._autocast(x):
+            for layers in self.stages[:stages]:
+                x = self.features[layers](x)
+                outputs.append(x)
         return outputs
 
     def forward_from(self, x: torch.Tensor, early: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -101,13 +109,39 @@ class AppearanceNet(nn.Module):
         size = x.shape[-2:]
         outputs = list(early)
         h = early[-1] if early else x
-        for layers in self.stages[len(early):]:
-            h = self.features[layers](h)
-            outputs.append(h)
-        sides = [F.interpolate(side(o), size=size, mode="bilinear", align_corners=False)
-                 for o, side in zip(outputs, self.side)]
-        side_logits = [score(side) for score, side in zip(self.side_scores, sides)]
-        return self.fuse(torch.cat(sides, dim=1)), side_logits
+        with self._autocast(x):
+            for layers in self.stages[len(early):]:
+                h = self.features[layers](h)
+                outputs.append(h)
+            sides = [F.interpolate(side(o), size=size, mode="bilinear", align_corners=False)
+                     for o, side in zip(outputs, self.side)]
+            side_logits = [score(side).float() for score, side in zip(self.side_scores, sides)]
+            fused = self.fuse(torch.cat(sides, dim=1))
+        # Losses and sigmoids in float32, whatever the convolutions ran in.
+        return fused.float(), side_logits
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags as Linux lists them in /proc/cpuinfo (empty elsewhere)."""
+    try:
+        return set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:
+        return set()
+
+
+def compute_dtype(precision: str, device: torch.device | str) -> torch.dtype | None:
+    """The dtype the network's convolutions should run in: ``precision`` "float32" → None,
+    "bfloat16" → bfloat16, "auto" → bfloat16 where the hardware computes it natively (CUDA
+    GPUs that support it; CPUs with AVX512-BF16 or AMX), else None (float32). Elsewhere bfloat16
+    is emulated, slower than float32."""
+    if precision != "auto":
+        return torch.bfloat16 if precision == "bfloat16" else None
+    device = torch.device(device)
+    if device.type == "cuda":
+        native = torch.cuda.is_bf16_supported()
+    else:
+        native = device.type == "cpu" and bool({"avx512_bf16", "amx_bf16"} & cpu_flags())
+    return torch.bfloat16 if native else None
 
 
 def to_input(image: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:

@@ -16,6 +16,7 @@ UPSAMPLE = ("bilinear", "guided")
 #: Where the derived high hysteresis threshold sits between ``threshold`` and 1.
 HIGH_FRACTION = 0.5
 DETECTORS = ("yolox", "faster-rcnn", "none")
+PRECISIONS = ("auto", "float32", "bfloat16")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,11 @@ class SegmentConfig:
             result, less work).
         train_height: the annotated frame is scaled to this height (pixels) for fine-tuning.
         infer_height: frames are scaled to this height for the network; maps are resized back.
+        mirror_average: average each frame's map with that of its mirror image (the network runs
+            twice per frame); fine-tuning saw mirrored copies, so both are equally valid views.
+        precision: what the network computes in: "float32", "bfloat16" (weights stay float32,
+            convolutions run in bfloat16), or "auto": bfloat16 where the hardware has it natively
+            (see ``appearance.compute_dtype``), else float32.
         threshold: map value above which a pixel belongs to the object — the one knob that moves
             the final mask under every post-process; also the map used to fit and track boxes.
         seed: seeds augmentation and initialisation so runs repeat exactly.
@@ -67,6 +73,8 @@ class SegmentConfig:
     cache_features: bool = True
     train_height: int = 240
     infer_height: int = 240
+    mirror_average: bool = False
+    precision: str = "auto"
     threshold: float = 0.7
     seed: int = 0
     detector: str = "yolox"
@@ -102,6 +110,8 @@ class SegmentConfig:
             raise VosError(f"the low hysteresis threshold ({low}) must not exceed the high one ({high})")
         if self.detector not in DETECTORS:
             raise VosError(f"unknown detector {self.detector!r}; choose one of: {', '.join(DETECTORS)}")
+        if self.precision not in PRECISIONS:
+            raise VosError(f"unknown precision {self.precision!r}; choose one of: {', '.join(PRECISIONS)}")
         if self.upsample not in UPSAMPLE:
             raise VosError(f"unknown upsample {self.upsample!r}; choose one of: {', '.join(UPSAMPLE)}")
         if not 0.0 <= self.prior_weight <= 1.0:

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 import torch
 
-from .appearance import AppearanceNet, to_input
+from .appearance import AppearanceNet, compute_dtype, to_input
 from .augment import resize_to_height
 from .clip_store import ClipStore
 from .config import SegmentConfig
@@ -130,6 +130,7 @@ class VideoPredictor:
     ) -> None:
         self.device = torch.device(device)
         self.net = net.to(self.device).eval()
+        self.net.compute_dtype = compute_dtype(config.precision, self.device)
         self.config = config
         self.detector = detector
 
@@ -202,7 +203,11 @@ class VideoPredictor:
     @torch.inference_mode()
     def predict_map(self, net: AppearanceNet, small: np.ndarray) -> np.ndarray:
         """Appearance map of a frame already scaled by :meth:`small_frame`: h×w float32 in 0..1."""
-        return torch.sigmoid(net(to_input(small, self.device)))[0, 0].float().cpu().numpy()
+        x = to_input(small, self.device)
+        prob = torch.sigmoid(net(x))
+        if self.config.mirror_average:
+            prob = (prob + torch.sigmoid(net(x.flip(-1))).flip(-1)) / 2
+        return prob[0, 0].float().cpu().numpy()
 
     def propagate(
         self,

@@ -71,7 +71,7 @@ def _run_evaluation(args: argparse.Namespace, report: Callable, cancelled: Calla
                             "eta_s": elapsed / done * (len(names) - done), "fps": 0.0})
         if cancelled():
             raise Cancelled()
-    meta = {"preset": args.preset, "config": config.to_dict(), "device": describe(device), "davis_root": args.davis_root,
+    meta = {"preset": args.preset, "config": config.to_dict(), "device": describe(device, config.precision), "davis_root": args.davis_root,
             "resolution": args.resolution, "weights": args.weights, "peak_rss_mb": peak_rss_mb(),
             "seconds": time.perf_counter() - start}
     return per_variant, meta

@@ -68,7 +68,7 @@ def start_segmenting(
 
     fit_cache = FitCache() if clip else None
     chosen = pick_device(device)
-    report("started", {"device": describe(chosen), "frames": frames, "preset": preset})
+    report("started", {"device": describe(chosen, config.precision), "frames": frames, "preset": preset})
     return segment_stream(source, objects, config, start=start, end=end, weights=weights, device=chosen,
                           on_event=report, cancelled=cancelled, fit_cache=fit_cache, clip=clip)
 

@@ -1,0 +1,59 @@
+"""How the network runs on frames: bfloat16 compute, mirror averaging."""
+
+import numpy as np
+import torch
+
+from plugin.device import describe
+from vos_core import SegmentConfig, VideoPredictor, load_net, read_image
+from vos_core import appearance
+from vos_core.appearance import compute_dtype, to_input
+
+
+def _frame(davis_root, name="blackswan", index=0):
+    return read_image(davis_root / f"JPEGImages/480p/{name}/{index:05d}.jpg")[::2, ::2]  # 240×427
+
+
+def test_bfloat16_runs_the_convolutions_and_keeps_the_maps_of_float32(davis_root):
+    net, _ = load_net()
+    x = to_input(_frame(davis_root))
+    with torch.no_grad():
+        reference = torch.sigmoid(net.eval()(x))
+        net.compute_dtype = torch.bfloat16
+        early = net.stage_features(x, 2)
+        fast = torch.sigmoid(net(x))
+    # The cached early features are bfloat16 (half the memory); logits come back float32 for the loss.
+    assert all(e.dtype == torch.bfloat16 for e in early) and fast.dtype == torch.float32
+    diff = (fast - reference).abs()
+    assert diff.max() < 0.03 and diff.mean() < 2e-3, (diff.max(), diff.mean())
+    # Same masks at the default threshold, but for a sliver of pixels near it.
+    assert ((fast > 0.7) != (reference > 0.7)).float().mean() < 1e-3
+
+
+def test_auto_precision_uses_bfloat16_only_where_the_cpu_has_it(monkeypatch):
+    assert compute_dtype("float32", "cpu") is None
+    assert compute_dtype("bfloat16", "cpu") is torch.bfloat16
+    monkeypatch.setattr(appearance, "cpu_flags", lambda: {"avx2", "avx512f", "avx512_bf16"})
+    assert compute_dtype("auto", "cpu") is torch.bfloat16
+    assert describe(torch.device("cpu"), "auto").endswith("threads, bfloat16)")
+    monkeypatch.setattr(appearance, "cpu_flags", lambda: {"avx2", "avx512f"})
+    assert compute_dtype("auto", "cpu") is None
+    assert describe(torch.device("cpu"), "auto") == f"cpu ({torch.get_num_threads()} threads)"
+
+
+def test_the_predictor_sets_the_precision_on_its_network():
+    net = load_net()[0]
+    assert VideoPredictor(net, SegmentConfig(precision="bfloat16")).net.compute_dtype is torch.bfloat16
+    assert VideoPredictor(net, SegmentConfig(precision="float32")).net.compute_dtype is None
+
+
+def test_mirror_average_makes_the_map_mirror_symmetric(davis_root):
+    frame = _frame(davis_root, "dog", 10)
+    mirrored = np.ascontiguousarray(frame[:, ::-1])
+    net = load_net()[0]
+    for average in (False, True):
+        predictor = VideoPredictor(net, SegmentConfig(mirror_average=average, precision="float32"))
+        a, b = predictor.predict_map(net, frame), predictor.predict_map(net, mirrored)[:, ::-1]
+        gap = np.abs(a - b).max()
+        # One pass sees the two views differently (padding, stride phase); the average is the same
+        # function of both views, so mirroring the frame mirrors the map.
+        assert (gap < 1e-5) if average else (gap > 0.05), (average, gap)
