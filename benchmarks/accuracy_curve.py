@@ -34,10 +34,12 @@ import torch
 
 from plugin.evaluate import fitted_session, write_json
 from vos_core import SegmentConfig, VideoPredictor, load_net, read_mask
+from vos_core.appearance import compute_dtype
 from vos_core.config import ABLATION
 from vos_core.davis import DavisSequence, load_sequence, split_names
 from vos_core.detection import Detection, load_detector
 from vos_core.metrics import f_measure, jaccard
+from vos_core.weights import sha256_of
 
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"
@@ -57,6 +59,12 @@ TUNE_GRID: dict[str, dict] = {
     "it50_h360_f2": {"finetune_iters": 50, "train_height": 360, "infer_height": 360, "frozen_stages": 2},
     "it50_h300_f2": {"finetune_iters": 50, "train_height": 300, "infer_height": 300, "frozen_stages": 2},
     "it50_h240_f2_mirror": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
+                            "mirror_average": True},
+    "it100_h240_f2_mirror": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
+                             "mirror_average": True},
+    "it200_h240_f2_mirror": {"finetune_iters": 200, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
+                             "mirror_average": True},
+    "it50_h240_f1_mirror": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 1,
                             "mirror_average": True},
     "it100_h240_f2_lr2": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
                           "learning_rate": 1e-2},
@@ -140,7 +148,10 @@ def run(tunes: list[str], filters: dict[str, dict], names: list[str], cache: Pat
     results = json.loads(out.read_text()) if out.is_file() else {"rows": {}}
     rows = results["rows"]
     sequences = [load_sequence(DAVIS, name) for name in names]
-    net, _ = load_net()
+    net, info = load_net()
+    # The maps depend on the parent and on what the network computes in: say which, for every row.
+    results["meta"] = {"parent": Path(info["path"]).name, "parent_sha256": sha256_of(Path(info["path"])),
+                       "precision": str(compute_dtype(SegmentConfig().precision, "cpu") or torch.float32)}
     detector = load_detector("yolox")
     dets = {seq.name: cached_detections(seq, detector, cache / "detections") for seq in sequences}
     for tune in tunes:
@@ -208,10 +219,13 @@ def time_tunes(tunes: list[str], out: Path, frames: int = 20) -> dict:
 def markdown(results: dict) -> str:
     """Rows sorted by seconds; a star marks the Pareto front (no row both faster and better in J)."""
     rows = sorted(results["rows"].values(), key=lambda r: r["seconds_per_70_frames"])
+    meta = results.get("meta", {})
     lines = [("DAVIS-2016 dev (10 sequences, scored at 480p). Tuning `itN_hH_fK`: N one-shot steps, train and "
-             "infer height H, K frozen stages (`_lr2`: learning rate ×2). Filters as in the paper's ablation, "
-             "threshold 0.7 unless `@0.5`. ★: no faster row has a higher J. Seconds: 2 threads, fine-tuning "
-             "and network timed back to back (`--time`)."), "",
+             "infer height H, K frozen stages (`_lr2`: learning rate ×2, `_mirror`: maps averaged with the "
+             "mirrored frame's). Filters as in the paper's ablation, threshold 0.7 unless `@t`. ★: no faster "
+             "row has a higher J. Seconds: 2 threads, fine-tuning and network timed back to back (`--time`)."
+             + (f" Parent `{meta['parent']}` (SHA-256 {meta['parent_sha256'][:12]}…), network in {meta['precision']}."
+                if meta else "")), "",
              "| | tuning | filters | s / 70 frames | J | F | fine-tune s | s / frame |", "|---|---|---|---|---|---|---|---|"]
     best = -1.0
     for r in rows:
