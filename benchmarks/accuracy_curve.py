@@ -66,6 +66,18 @@ TUNE_GRID: dict[str, dict] = {
                              "mirror_average": True},
     "it50_h240_f1_mirror": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 1,
                             "mirror_average": True},
+    "it50_h240_f2_c50": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
+                         "augment_copies": 50},
+    "it50_h240_f2_c50_mirror": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
+                                "augment_copies": 50, "mirror_average": True},
+    "it100_h240_f2_c100": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
+                           "augment_copies": 100},
+    "it50_h240_f2_fp32": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
+                          "precision": "float32"},
+    # The same two settings under another augmentation seed: how much of a difference is the draw.
+    "it50_h240_f2_s1": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2, "seed": 1},
+    "it50_h240_f2_c50_s1": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
+                            "augment_copies": 50, "seed": 1},
     "it100_h240_f2_lr2": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
                           "learning_rate": 1e-2},
 }
@@ -222,7 +234,7 @@ def markdown(results: dict) -> str:
     meta = results.get("meta", {})
     lines = [("DAVIS-2016 dev (10 sequences, scored at 480p). Tuning `itN_hH_fK`: N one-shot steps, train and "
              "infer height H, K frozen stages (`_lr2`: learning rate ×2, `_mirror`: maps averaged with the "
-             "mirrored frame's). Filters as in the paper's ablation, threshold 0.7 unless `@t`. ★: no faster "
+             "mirrored frame's, `_cN`: N augmented copies instead of 16, `_s1`: augmentation seed 1, `_fp32`: float32 where the others use bfloat16). Filters as in the paper's ablation, threshold 0.7 unless `@t`. ★: no faster "
              "row has a higher J. Seconds: 2 threads, fine-tuning and network timed back to back (`--time`)."
              + (f" Parent `{meta['parent']}` (SHA-256 {meta['parent_sha256'][:12]}…), network in {meta['precision']}."
                 if meta else "")), "",

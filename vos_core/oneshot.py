@@ -53,12 +53,17 @@ def fine_tune(
     total = config.finetune_iters if iterations is None else iterations
     n_copies = max(config.augment_copies, len(scaled))
     optimizer = make_optimizer(net, config.learning_rate, config.frozen_stages)
-    copies: list[Example] = []
+    # Copies (with their cached features, ~20 MB each at 240 lines) are kept only while a later
+    # step will use them again: with a fresh copy per step, memory holds one.
+    kept: dict[int, Example] = {}
     for step in range(1, total + 1):
         k = (step - 1) % n_copies
-        if k == len(copies):
+        example = kept.pop(k, None)
+        if example is None:
             image, mask = scaled[k % len(scaled)]
-            copies.append(make_example(net, *augment(image, mask, rng), device, cache=config.cache_features))
-        loss = step_on(net, optimizer, [copies[k]])
+            example = make_example(net, *augment(image, mask, rng), device, cache=config.cache_features)
+        if step + n_copies <= total:
+            kept[k] = example
+        loss = step_on(net, optimizer, [example])
         yield TrainStep(obj_id, step, total, loss)
     net.eval()
