@@ -8,11 +8,12 @@ from . import runtime
 
 # Descriptions quote benchmarks/results/presets.json (DAVIS-2016 dev split, 480p, full pipeline).
 PRESETS = (
-    ("fast", "Fast", ("Quickest fine-tuning (upper layers only), for previews. "
-                     "DAVIS dev: J 69.5, F 73.7, ~23 s per 70 frames on 2 CPU cores")),
-    ("balanced", "Balanced", "Fine-tunes more layers. DAVIS dev: J 71.2, F 76.3, ~32 s per 70 frames on 2 CPU cores"),
+    ("fast", "Fast", ("Quickest: 50 fine-tuning steps, one map per frame. "
+                     "DAVIS dev: J 72.1, F 76.4, ~23 s per 70 frames on 2 CPU cores")),
+    ("balanced", "Balanced", ("Fast plus maps averaged with the mirrored frame's. "
+                             "DAVIS dev: J 72.8, F 77.2, ~30 s per 70 frames on 2 CPU cores")),
     ("best", "Best", ("Balanced plus an optical-flow prior from frame to frame. "
-                     "DAVIS dev: J 71.3, F 76.3, ~33 s per 70 frames on 2 CPU cores")),
+                     "DAVIS dev: J 73.0, F 77.4, ~30 s per 70 frames on 2 CPU cores")),
 )
 
 
