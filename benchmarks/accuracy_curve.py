@@ -235,7 +235,8 @@ def markdown(results: dict) -> str:
     lines = [("DAVIS-2016 dev (10 sequences, scored at 480p). Tuning `itN_hH_fK`: N one-shot steps, train and "
              "infer height H, K frozen stages (`_lr2`: learning rate ×2, `_mirror`: maps averaged with the "
              "mirrored frame's, `_cN`: N augmented copies instead of 16, `_s1`: augmentation seed 1, `_fp32`: float32 where the others use bfloat16). Filters as in the paper's ablation, threshold 0.7 unless `@t`. ★: no faster "
-             "row has a higher J. Seconds: 2 threads, fine-tuning and network timed back to back (`--time`)."
+             "row has a higher J. Seconds: 2 threads, fine-tuning and network timed back to back (`--time`); "
+             "† timed with the maps, under whatever else ran then."
              + (f" Parent `{meta['parent']}` (SHA-256 {meta['parent_sha256'][:12]}…), network in {meta['precision']}."
                 if meta else "")), "",
              "| | tuning | filters | s / 70 frames | J | F | fine-tune s | s / frame |", "|---|---|---|---|---|---|---|---|"]
@@ -243,7 +244,8 @@ def markdown(results: dict) -> str:
     for r in rows:
         front = r["J"] > best
         best = max(best, r["J"])
-        lines.append(f"| {'★' if front else ''} | {r['tune']} | {r['filter']} | {r['seconds_per_70_frames']:.0f} | "
+        lines.append(f"| {'★' if front else ''} | {r['tune']} | {r['filter']} | {r['seconds_per_70_frames']:.0f}"
+                     f"{'' if r.get('timed') == 'back to back' else ' †'} | "
                      f"{r['J']:.1f} | {r['F']:.1f} | {r['finetune_s']:.0f} | {r['s_per_frame']:.2f} |")
     return "\n".join(lines) + "\n"
 
