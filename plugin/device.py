@@ -28,8 +28,11 @@ def pick_device(requested: str | None = None) -> torch.device:
 def describe(device: torch.device, precision: str = "float32") -> str:
     """A human-readable device name and what the network computes in under ``precision`` (a
     ``SegmentConfig.precision``), e.g. 'cuda (NVIDIA H100, bfloat16)' or 'cpu (2 threads)'."""
-    details = {"cuda": torch.cuda.get_device_name(device) if device.type == "cuda" else "",
-               "cpu": f"{torch.get_num_threads()} threads"}.get(device.type, "")
+    details = []
+    if device.type == "cuda":
+        details.append(torch.cuda.get_device_name(device))
+    elif device.type == "cpu":
+        details.append(f"{torch.get_num_threads()} threads")
     if compute_dtype(precision, device) == torch.bfloat16:
-        details = f"{details}, bfloat16" if details else "bfloat16"
-    return f"{device.type} ({details})" if details else device.type
+        details.append("bfloat16")
+    return f"{device.type} ({', '.join(details)})" if details else device.type

@@ -10,6 +10,7 @@ also gets its own 1×1 scoring conv to one logit channel, so a loss can be put o
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -121,12 +122,14 @@ class AppearanceNet(nn.Module):
         return fused.float(), side_logits
 
 
-def cpu_flags() -> set[str]:
-    """The CPU's feature flags as Linux lists them in /proc/cpuinfo (empty elsewhere)."""
+@cache
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags as Linux lists them in /proc/cpuinfo (empty elsewhere); read once,
+    as every predictor and device line asks."""
     try:
-        return set(Path("/proc/cpuinfo").read_text().split())
+        return frozenset(Path("/proc/cpuinfo").read_text().split())
     except OSError:
-        return set()
+        return frozenset()
 
 
 def compute_dtype(precision: str, device: torch.device | str) -> torch.dtype | None:
