@@ -47,39 +47,27 @@ RESULTS = REPO / "benchmarks" / "results"
 FRAMES_PER_SHOT = 70
 
 # Tuning settings: overrides of the default SegmentConfig that change the maps (learning rate 5e-3 unless named).
+_H240 = {"train_height": 240, "infer_height": 240}
+_IT50_F2 = {"finetune_iters": 50, **_H240, "frozen_stages": 2}
 TUNE_GRID: dict[str, dict] = {
-    "it50_h240_f2": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2},
-    "it100_h240_f2": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 2},
-    "it100_h240_f3": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 3},
-    "it100_h240_f3_lr2": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 3,
-                          "learning_rate": 1e-2},
-    "it200_h240_f3": {"finetune_iters": 200, "train_height": 240, "infer_height": 240, "frozen_stages": 3},
-    "it100_h240_f4": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 4},
+    "it50_h240_f2": _IT50_F2,
+    "it100_h240_f2": {**_IT50_F2, "finetune_iters": 100},
+    "it100_h240_f3": {"finetune_iters": 100, **_H240, "frozen_stages": 3},
+    "it100_h240_f3_lr2": {"finetune_iters": 100, **_H240, "frozen_stages": 3, "learning_rate": 1e-2},
+    "it200_h240_f3": {"finetune_iters": 200, **_H240, "frozen_stages": 3},
+    "it100_h240_f4": {"finetune_iters": 100, **_H240, "frozen_stages": 4},
     "it100_h360_f4": {"finetune_iters": 100, "train_height": 360, "infer_height": 360, "frozen_stages": 4},
-    "it50_h360_f2": {"finetune_iters": 50, "train_height": 360, "infer_height": 360, "frozen_stages": 2},
-    "it50_h300_f2": {"finetune_iters": 50, "train_height": 300, "infer_height": 300, "frozen_stages": 2},
-    "it50_h240_f2_mirror": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
-                            "mirror_average": True},
-    "it100_h240_f2_mirror": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
-                             "mirror_average": True},
-    "it200_h240_f2_mirror": {"finetune_iters": 200, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
-                             "mirror_average": True},
-    "it50_h240_f1_mirror": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 1,
-                            "mirror_average": True},
-    "it50_h240_f2_c50": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
-                         "augment_copies": 50},
-    "it50_h240_f2_c50_mirror": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
-                                "augment_copies": 50, "mirror_average": True},
-    "it100_h240_f2_c100": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
-                           "augment_copies": 100},
-    "it50_h240_f2_fp32": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
-                          "precision": "float32"},
+    "it50_h240_f2_mirror": {**_IT50_F2, "mirror_average": True},
+    "it100_h240_f2_mirror": {**_IT50_F2, "finetune_iters": 100, "mirror_average": True},
+    "it50_h240_f1_mirror": {**_IT50_F2, "frozen_stages": 1, "mirror_average": True},
+    "it50_h240_f2_c50": {**_IT50_F2, "augment_copies": 50},
+    "it50_h240_f2_c50_mirror": {**_IT50_F2, "augment_copies": 50, "mirror_average": True},
+    "it100_h240_f2_c100": {**_IT50_F2, "finetune_iters": 100, "augment_copies": 100},
+    "it50_h240_f2_fp32": {**_IT50_F2, "precision": "float32"},
+    "it50_h360_f2_fp32": {**_IT50_F2, "train_height": 360, "infer_height": 360, "precision": "float32"},
     # The same two settings under another augmentation seed: how much of a difference is the draw.
-    "it50_h240_f2_s1": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2, "seed": 1},
-    "it50_h240_f2_c50_s1": {"finetune_iters": 50, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
-                            "augment_copies": 50, "seed": 1},
-    "it100_h240_f2_lr2": {"finetune_iters": 100, "train_height": 240, "infer_height": 240, "frozen_stages": 2,
-                          "learning_rate": 1e-2},
+    "it50_h240_f2_s1": {**_IT50_F2, "seed": 1},
+    "it50_h240_f2_c50_s1": {**_IT50_F2, "augment_copies": 50, "seed": 1},
 }
 
 # Filter settings: overrides applied on top of a tuning setting (threshold 0.7 unless named).
@@ -234,9 +222,10 @@ def markdown(results: dict) -> str:
     meta = results.get("meta", {})
     lines = [("DAVIS-2016 dev (10 sequences, scored at 480p). Tuning `itN_hH_fK`: N one-shot steps, train and "
              "infer height H, K frozen stages (`_lr2`: learning rate ×2, `_mirror`: maps averaged with the "
-             "mirrored frame's, `_cN`: N augmented copies instead of 16, `_s1`: augmentation seed 1, `_fp32`: float32 where the others use bfloat16). Filters as in the paper's ablation, threshold 0.7 unless `@t`. ★: no faster "
-             "row has a higher J. Seconds: 2 threads, fine-tuning and network timed back to back (`--time`); "
-             "† timed with the maps, under whatever else ran then."
+             "mirrored frame's, `_cN`: N augmented copies instead of 16, `_s1`: augmentation seed 1, `_fp32`: "
+             "float32 where the others use bfloat16). Filters as in the paper's ablation, threshold 0.7 unless "
+             "`@t`. ★: no faster row has a higher J. Seconds: 2 threads, fine-tuning and network timed back to "
+             "back (`--time`); † timed with the maps, under whatever else ran then."
              + (f" Parent `{meta['parent']}` (SHA-256 {meta['parent_sha256'][:12]}…), network in {meta['precision']}."
                 if meta else "")), "",
              "| | tuning | filters | s / 70 frames | J | F | fine-tune s | s / frame |", "|---|---|---|---|---|---|---|---|"]
