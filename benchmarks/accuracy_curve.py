@@ -62,6 +62,12 @@ TUNE_GRID: dict[str, dict] = {
     "it50_h240_f1_mirror": {**_IT50_F2, "frozen_stages": 1, "mirror_average": True},
     "it50_h240_f2_c50": {**_IT50_F2, "augment_copies": 50},
     "it50_h240_f2_c50_mirror": {**_IT50_F2, "augment_copies": 50, "mirror_average": True},
+    # Wider resize range for the copies (objects that grow or shrink over the clip).
+    "it50_h240_f2_c50_mirror_sc0520": {**_IT50_F2, "augment_copies": 50, "mirror_average": True, "augment_scale": (0.5, 2.0)},
+    "it50_h240_f2_c50_mirror_sc0615": {**_IT50_F2, "augment_copies": 50, "mirror_average": True, "augment_scale": (0.6, 1.5)},
+    # Fewer or gentler steps: 100 steps scored below 50 (over-fitting the annotated frame?).
+    "it30_h240_f2_c30_mirror": {**_IT50_F2, "finetune_iters": 30, "augment_copies": 30, "mirror_average": True},
+    "it50_h240_f2_c50_mirror_lrhalf": {**_IT50_F2, "augment_copies": 50, "mirror_average": True, "learning_rate": 2.5e-3},
     "it100_h240_f2_c100": {**_IT50_F2, "finetune_iters": 100, "augment_copies": 100},
     "it50_h240_f2_fp32": {**_IT50_F2, "precision": "float32"},
     "it50_h360_f2_fp32": {**_IT50_F2, "train_height": 360, "infer_height": 360, "precision": "float32"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from .augment import AUGMENT
 from .errors import VosError
 
 POSTPROCESS = ("threshold", "clip", "hysteresis")
@@ -30,6 +31,8 @@ class SegmentConfig:
             other layer trains with the parent's learning-rate multipliers.
         augment_copies: fine-tuning cycles through this many augmented copies of the annotated
             frame (mirror, rotation, resize).
+        augment_scale: (min, max) of the random resize of those copies, so the network also
+            learns the object at the sizes it takes later in the clip.
         cache_features: compute the frozen stages once per copy instead of at every step (same
             result, less work).
         train_height: the annotated frame is scaled to this height (pixels) for fine-tuning.
@@ -70,6 +73,7 @@ class SegmentConfig:
     learning_rate: float = 5e-3
     frozen_stages: int = 2
     augment_copies: int = 16
+    augment_scale: tuple[float, float] = AUGMENT.scale_range
     cache_features: bool = True
     train_height: int = 240
     infer_height: int = 240
@@ -99,6 +103,10 @@ class SegmentConfig:
             raise VosError(f"frozen_stages must be in 0..5, got {self.frozen_stages}")
         if self.augment_copies < 1:
             raise VosError(f"augment_copies must be >= 1, got {self.augment_copies}")
+        # JSON job files give a list; keep the frozen config hashable.
+        object.__setattr__(self, "augment_scale", tuple(float(v) for v in self.augment_scale))
+        if len(self.augment_scale) != 2 or not 0.0 < self.augment_scale[0] <= self.augment_scale[1]:
+            raise VosError(f"augment_scale must be (min, max) with 0 < min <= max, got {self.augment_scale}")
         if self.train_height < 32 or self.infer_height < 32:
             raise VosError("train_height and infer_height must be at least 32 pixels")
         for name in ("threshold", "high_threshold", "low_threshold"):

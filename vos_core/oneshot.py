@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from .appearance import AppearanceNet
-from .augment import augment, resize_to_height
+from .augment import AugmentParams, augment, resize_to_height
 from .config import SegmentConfig
 from .training import Example, make_example, make_optimizer, step_on
 
@@ -50,6 +50,7 @@ def fine_tune(
          resize_to_height(mask, config.train_height, interpolation=cv2.INTER_NEAREST))
         for image, mask in keyframes
     ]
+    params = AugmentParams(scale_range=config.augment_scale)
     total = config.finetune_iters if iterations is None else iterations
     n_copies = max(config.augment_copies, len(scaled))
     optimizer = make_optimizer(net, config.learning_rate, config.frozen_stages)
@@ -61,7 +62,7 @@ def fine_tune(
         example = kept.pop(k, None)
         if example is None:
             image, mask = scaled[k % len(scaled)]
-            example = make_example(net, *augment(image, mask, rng), device, cache=config.cache_features)
+            example = make_example(net, *augment(image, mask, rng, params), device, cache=config.cache_features)
         if step + n_copies <= total:
             kept[k] = example
         loss = step_on(net, optimizer, [example])
