@@ -69,10 +69,6 @@ TUNE_GRID: dict[str, dict] = {
     "it30_h240_f2_c30_mirror": {**_IT50_F2, "finetune_iters": 30, "augment_copies": 30, "mirror_average": True},
     "it50_h240_f2_c50_mirror_lr15": {**_IT50_F2, "augment_copies": 50, "mirror_average": True, "learning_rate": 7.5e-3},
     "it50_h240_f2_c50_mirror_lrhalf": {**_IT50_F2, "augment_copies": 50, "mirror_average": True, "learning_rate": 2.5e-3},
-    # Weights averaged over the last half of the steps (Polyak), under both seeds.
-    "it50_h240_f2_c50_mirror_wa05": {**_IT50_F2, "augment_copies": 50, "mirror_average": True, "weight_average": 0.5},
-    "it50_h240_f2_c50_mirror_wa05_s1": {**_IT50_F2, "augment_copies": 50, "mirror_average": True, "weight_average": 0.5,
-                                        "seed": 1},
     "it100_h240_f2_c100": {**_IT50_F2, "finetune_iters": 100, "augment_copies": 100},
     "it50_h240_f2_fp32": {**_IT50_F2, "precision": "float32"},
     "it50_h360_f2_fp32": {**_IT50_F2, "train_height": 360, "infer_height": 360, "precision": "float32"},

@@ -33,8 +33,6 @@ class SegmentConfig:
             frame (mirror, rotation, resize).
         augment_scale: (min, max) of the random resize of those copies, so the network also
             learns the object at the sizes it takes later in the clip.
-        weight_average: the last fraction of the fine-tuning steps whose weights are averaged
-            into the final network (0 keeps the last step's weights; see ``oneshot.WeightAverage``).
         cache_features: compute the frozen stages once per copy instead of at every step (same
             result, less work).
         train_height: the annotated frame is scaled to this height (pixels) for fine-tuning.
@@ -76,7 +74,6 @@ class SegmentConfig:
     frozen_stages: int = 2
     augment_copies: int = 16
     augment_scale: tuple[float, float] = AUGMENT.scale_range
-    weight_average: float = 0.0
     cache_features: bool = True
     train_height: int = 240
     infer_height: int = 240
@@ -125,8 +122,6 @@ class SegmentConfig:
             raise VosError(f"unknown precision {self.precision!r}; choose one of: {', '.join(PRECISIONS)}")
         if self.upsample not in UPSAMPLE:
             raise VosError(f"unknown upsample {self.upsample!r}; choose one of: {', '.join(UPSAMPLE)}")
-        if not 0.0 <= self.weight_average <= 1.0:
-            raise VosError(f"weight_average must be in [0, 1], got {self.weight_average}")
         if not 0.0 <= self.prior_weight <= 1.0:
             raise VosError(f"prior_weight must be in [0, 1], got {self.prior_weight}")
         if self.postprocess not in POSTPROCESS:

@@ -57,7 +57,6 @@ def fine_tune(
     # Copies (with their cached features, ~20 MB each at 240 lines) are kept only while a later
     # step will use them again: with a fresh copy per step, memory holds one.
     kept: dict[int, Example] = {}
-    average = WeightAverage(net, after=total - round(config.weight_average * total))
     for step in range(1, total + 1):
         k = (step - 1) % n_copies
         example = kept.pop(k, None)
@@ -67,38 +66,5 @@ def fine_tune(
         if step + n_copies <= total:
             kept[k] = example
         loss = step_on(net, optimizer, [example])
-        average.add(step)
         yield TrainStep(obj_id, step, total, loss)
-    average.apply()
     net.eval()
-
-
-class WeightAverage:
-    """Running mean of a network's trainable weights over the steps after ``after``.
-
-    Fine-tuning runs at a constant learning rate, so its last weights carry the noise of the
-    last few copies drawn; their mean over the final steps is a smoother fit (Polyak averaging)
-    at the cost of one copy of the trainable weights.
-    """
-
-    def __init__(self, net: torch.nn.Module, after: int) -> None:
-        self.params = [p for p in net.parameters() if p.requires_grad]
-        self.after, self.count = after, 0
-        self.sums: list[torch.Tensor] = []
-
-    def add(self, step: int) -> None:
-        """Count the weights as they are after ``step``, if it is one of the averaged steps."""
-        if step <= self.after:
-            return
-        if not self.sums:
-            self.sums = [p.detach().clone() for p in self.params]
-        else:
-            for total, p in zip(self.sums, self.params):
-                total.add_(p.detach())
-        self.count += 1
-
-    @torch.no_grad()
-    def apply(self) -> None:
-        """Set the weights to their mean (nothing happens if no step was averaged)."""
-        for total, p in zip(self.sums, self.params):
-            p.copy_(total / self.count)
