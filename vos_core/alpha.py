@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from .config import reject_unknown
-from .errors import VosError
+from .errors import VosError, check_choice
 from .upsample import domain_transform_filter, grey_guide, guided_filter, mean_filter
 
 #: The guided filter's edge sensitivity (guide in 0..1): frame edges whose local standard deviation is
@@ -71,8 +71,7 @@ class RefineSettings:
             raise VosError(f"contrast must be in [0, 1), got {self.contrast}")
         if not 0.0 <= self.chatter <= 1.0:
             raise VosError(f"chatter must be in [0, 1], got {self.chatter}")
-        if self.edge_filter not in EDGE_FILTERS:
-            raise VosError(f"edge_filter must be one of {', '.join(EDGE_FILTERS)}, got {self.edge_filter!r}")
+        check_choice("edge_filter", self.edge_filter, EDGE_FILTERS)
 
     @property
     def is_hard(self) -> bool:
@@ -95,10 +94,8 @@ MATTE_PRESETS: dict[str, RefineSettings] = {"hard": HARD, "soft": RefineSettings
 
 def get_refine(name: str) -> RefineSettings:
     """The refine preset called ``name`` ("hard" or "soft"), or a VosError listing them."""
-    try:
-        return MATTE_PRESETS[name]
-    except KeyError:
-        raise VosError(f"unknown matte {name!r}; choose one of: {', '.join(MATTE_PRESETS)}") from None
+    check_choice("matte", name, MATTE_PRESETS)
+    return MATTE_PRESETS[name]
 
 
 def signed_distance(mask: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .augment import AUGMENT
-from .errors import VosError
+from .errors import VosError, check_choice
 
 POSTPROCESS = ("threshold", "clip", "hysteresis")
 UPSAMPLE = ("bilinear", "guided")
@@ -116,16 +116,12 @@ class SegmentConfig:
         high, low = self.hysteresis_thresholds
         if low > high:
             raise VosError(f"the low hysteresis threshold ({low}) must not exceed the high one ({high})")
-        if self.detector not in DETECTORS:
-            raise VosError(f"unknown detector {self.detector!r}; choose one of: {', '.join(DETECTORS)}")
-        if self.precision not in PRECISIONS:
-            raise VosError(f"unknown precision {self.precision!r}; choose one of: {', '.join(PRECISIONS)}")
-        if self.upsample not in UPSAMPLE:
-            raise VosError(f"unknown upsample {self.upsample!r}; choose one of: {', '.join(UPSAMPLE)}")
+        check_choice("detector", self.detector, DETECTORS)
+        check_choice("precision", self.precision, PRECISIONS)
+        check_choice("upsample", self.upsample, UPSAMPLE)
         if not 0.0 <= self.prior_weight <= 1.0:
             raise VosError(f"prior_weight must be in [0, 1], got {self.prior_weight}")
-        if self.postprocess not in POSTPROCESS:
-            raise VosError(f"unknown postprocess {self.postprocess!r}; choose one of: {', '.join(POSTPROCESS)}")
+        check_choice("postprocess", self.postprocess, POSTPROCESS)
 
     @property
     def hysteresis_thresholds(self) -> tuple[float, float]:
