@@ -11,7 +11,7 @@ from vos_core.oneshot import fine_tune
 
 def test_the_scale_range_comes_from_json_as_a_list_and_is_checked():
     assert SegmentConfig().with_overrides(augment_scale=[0.5, 2]).augment_scale == (0.5, 2.0)
-    for bad in [(1.2, 0.8), (0.0, 1.0), (1.0,)]:
+    for bad in [(1.2, 0.8), (0.0, 1.0), (1.0,), 1.5, "ab", ("a", 1)]:
         with pytest.raises(VosError, match="augment_scale"):
             SegmentConfig(augment_scale=bad)
 

@@ -103,10 +103,14 @@ class SegmentConfig:
             raise VosError(f"frozen_stages must be in 0..5, got {self.frozen_stages}")
         if self.augment_copies < 1:
             raise VosError(f"augment_copies must be >= 1, got {self.augment_copies}")
+        try:
+            scale = tuple(float(v) for v in self.augment_scale)
+        except (TypeError, ValueError):
+            scale = ()
+        if len(scale) != 2 or not 0.0 < scale[0] <= scale[1]:
+            raise VosError(f"augment_scale must be [min, max] with 0 < min <= max, got {self.augment_scale!r}")
         # JSON job files give a list; keep the frozen config hashable.
-        object.__setattr__(self, "augment_scale", tuple(float(v) for v in self.augment_scale))
-        if len(self.augment_scale) != 2 or not 0.0 < self.augment_scale[0] <= self.augment_scale[1]:
-            raise VosError(f"augment_scale must be (min, max) with 0 < min <= max, got {self.augment_scale}")
+        object.__setattr__(self, "augment_scale", scale)
         if self.train_height < 32 or self.infer_height < 32:
             raise VosError("train_height and infer_height must be at least 32 pixels")
         for name in ("threshold", "high_threshold", "low_threshold"):
