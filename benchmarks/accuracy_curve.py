@@ -49,6 +49,7 @@ FRAMES_PER_SHOT = 70
 # Tuning settings: overrides of the default SegmentConfig that change the maps (learning rate 5e-3 unless named).
 _H240 = {"train_height": 240, "infer_height": 240}
 _IT50_F2 = {"finetune_iters": 50, **_H240, "frozen_stages": 2}
+_BALANCED = {**_IT50_F2, "augment_copies": 50, "mirror_average": True}  # the balanced preset's maps
 TUNE_GRID: dict[str, dict] = {
     "it50_h240_f2": _IT50_F2,
     "it100_h240_f2": {**_IT50_F2, "finetune_iters": 100},
@@ -61,21 +62,21 @@ TUNE_GRID: dict[str, dict] = {
     "it100_h240_f2_mirror": {**_IT50_F2, "finetune_iters": 100, "mirror_average": True},
     "it50_h240_f1_mirror": {**_IT50_F2, "frozen_stages": 1, "mirror_average": True},
     "it50_h240_f2_c50": {**_IT50_F2, "augment_copies": 50},
-    "it50_h240_f2_c50_mirror": {**_IT50_F2, "augment_copies": 50, "mirror_average": True},
+    "it50_h240_f2_c50_mirror": _BALANCED,
     # Wider resize range for the copies (objects that grow or shrink over the clip).
-    "it50_h240_f2_c50_mirror_sc0520": {**_IT50_F2, "augment_copies": 50, "mirror_average": True, "augment_scale": (0.5, 2.0)},
-    "it50_h240_f2_c50_mirror_sc0615": {**_IT50_F2, "augment_copies": 50, "mirror_average": True, "augment_scale": (0.6, 1.5)},
-    # Fewer or gentler steps: 100 steps scored below 50 (over-fitting the annotated frame?).
-    "it30_h240_f2_c30_mirror": {**_IT50_F2, "finetune_iters": 30, "augment_copies": 30, "mirror_average": True},
-    "it50_h240_f2_c50_mirror_lr15": {**_IT50_F2, "augment_copies": 50, "mirror_average": True, "learning_rate": 7.5e-3},
-    "it50_h240_f2_c50_mirror_lrhalf": {**_IT50_F2, "augment_copies": 50, "mirror_average": True, "learning_rate": 2.5e-3},
+    "it50_h240_f2_c50_mirror_sc0520": {**_BALANCED, "augment_scale": (0.5, 2.0)},
+    "it50_h240_f2_c50_mirror_sc0615": {**_BALANCED, "augment_scale": (0.6, 1.5)},
+    # Fewer steps, or a lower or higher learning rate: 100 steps scored below 50.
+    "it30_h240_f2_c30_mirror": {**_BALANCED, "finetune_iters": 30, "augment_copies": 30},
+    "it50_h240_f2_c50_mirror_lr15": {**_BALANCED, "learning_rate": 7.5e-3},
+    "it50_h240_f2_c50_mirror_lrhalf": {**_BALANCED, "learning_rate": 2.5e-3},
     "it100_h240_f2_c100": {**_IT50_F2, "finetune_iters": 100, "augment_copies": 100},
     "it50_h240_f2_fp32": {**_IT50_F2, "precision": "float32"},
     "it50_h360_f2_fp32": {**_IT50_F2, "train_height": 360, "infer_height": 360, "precision": "float32"},
-    # The same two settings under another augmentation seed: how much of a difference is the draw.
+    # Settings under another augmentation seed: how much of a difference is the draw.
     "it50_h240_f2_s1": {**_IT50_F2, "seed": 1},
     "it50_h240_f2_c50_s1": {**_IT50_F2, "augment_copies": 50, "seed": 1},
-    "it50_h240_f2_c50_mirror_s1": {**_IT50_F2, "augment_copies": 50, "mirror_average": True, "seed": 1},
+    "it50_h240_f2_c50_mirror_s1": {**_BALANCED, "seed": 1},
 }
 
 # Filter settings: overrides applied on top of a tuning setting (threshold 0.7 unless named).

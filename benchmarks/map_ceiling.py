@@ -52,7 +52,7 @@ def sequence_ceiling(name: str, maps: np.ndarray, config: SegmentConfig, detecti
     first = read_mask(seq.masks[0])
     small = cv2.resize(first, maps.shape[:0:-1], interpolation=cv2.INTER_AREA) > 127
     prob = cv2.resize(maps[0].astype(np.float32), first.shape[::-1], interpolation=cv2.INTER_LINEAR)
-    annotated = {"annotated_frame": jaccard(np.where(prob > config.threshold, 255, 0).astype(np.uint8), first),
+    annotated = {"annotated_frame": jaccard(prob > config.threshold, first),
                  "annotated_frame_at_map_size": jaccard(maps[0] > config.threshold, small)}
     high, low = config.hysteresis_thresholds
     scores: dict[str, list[float]] = {"threshold": [], "oracle_box_clip": [], "oracle_box_hysteresis": [],
@@ -60,7 +60,7 @@ def sequence_ceiling(name: str, maps: np.ndarray, config: SegmentConfig, detecti
     for index in range(1, len(maps) - 1):
         gt = read_mask(seq.masks[index])
         prob = cv2.resize(maps[index].astype(np.float32), (gt.shape[1], gt.shape[0]), interpolation=cv2.INTER_LINEAR)
-        scores["threshold"].append(jaccard(np.where(prob > config.threshold, 255, 0).astype(np.uint8), gt))
+        scores["threshold"].append(jaccard(prob > config.threshold, gt))
         box = mask_box(gt)
         if box is None:  # the object is out of view: nothing to choose a box for
             continue
