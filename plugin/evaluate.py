@@ -53,7 +53,8 @@ def evaluate_sequence(
     """Fine-tune on frame 0 of ``seq``, segment every frame and score frames 1..N-2.
 
     ``variants`` name filtering configs scored on the same maps and detections (an ablation
-    costs one fine-tuning); by default the predictor's own config, under the name "".
+    costs one fine-tuning); by default the predictor's own config, under the name "". With
+    crops each variant places its own (from its own masks), so the network runs per variant.
     """
     base, finetune_s = fitted_session(predictor, seq)
     sessions = {name: predictor.clone_session(base, cfg) for name, cfg in variants.items()} if variants else {"": base}
@@ -64,14 +65,16 @@ def evaluate_sequence(
     # With variants, each one's filters are timed, so the time is that of one run per variant.
     infer_s = dict.fromkeys(sessions, 0.0)
     clock = time.perf_counter()
+    own_maps = bool(predictor.config.crop_size)
     for index, frame in enumerate(seq.frames):
-        maps = predictor.maps(base, index, frame)
+        maps = None if own_maps else predictor.maps(base, index, frame)
         detections = predictor.detect(frame, *sessions.values())
         shared_s = time.perf_counter() - clock
         gt = read_mask(seq.masks[index]) if 0 < index < n - 1 else None
         for name, session in sessions.items():
             clock = time.perf_counter()
-            matte = predictor.finish_frame(session, index, frame, maps, detections).matte
+            session_maps = predictor.maps(session, index, frame) if own_maps else maps
+            matte = predictor.finish_frame(session, index, frame, session_maps, detections).matte
             infer_s[name] += shared_s + time.perf_counter() - clock
             missed[name] += int(any(o.tracker.state.missed > 0 for o in session.objects.values()))
             if gt is not None:

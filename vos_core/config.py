@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .augment import AUGMENT
+from .crops import CropSpec
 from .errors import VosError, check_choice
 
 POSTPROCESS = ("threshold", "clip", "hysteresis")
@@ -67,6 +68,11 @@ class SegmentConfig:
             go so the object can be re-acquired.
         refit_iters: after a correction (keyframes added to a fitted object), fine-tuning
             continues from the fitted network for this many steps on all keyframes.
+        crop_size: 0 runs the network on whole frames at ``infer_height``; otherwise on a crop
+            around the object where that magnifies it (see ``crops.py``), scaled so the object's
+            long side is this many network pixels; fine-tuning then trains on such crops too.
+        crop_context: a crop is the object's box grown by this fraction of its long side on
+            every side (room for the motion to the next frame).
     """
 
     finetune_iters: int = 100
@@ -94,6 +100,8 @@ class SegmentConfig:
     prior_weight: float = 0.0
     prior_sigma: float = 8.0
     refit_iters: int = 25
+    crop_size: int = 0
+    crop_context: float = 0.5
 
     def __post_init__(self) -> None:
         for name in ("finetune_iters", "refit_iters"):
@@ -111,6 +119,10 @@ class SegmentConfig:
             raise VosError(f"augment_scale must be [min, max] with 0 < min <= max, got {self.augment_scale!r}")
         # JSON job files give a list; keep the frozen config hashable.
         object.__setattr__(self, "augment_scale", scale)
+        if self.crop_size and not 32 <= self.crop_size <= 1024:
+            raise VosError(f"crop_size must be 0 (off) or in 32..1024 pixels, got {self.crop_size}")
+        if not 0.1 <= self.crop_context <= 3.0:
+            raise VosError(f"crop_context must be in [0.1, 3], got {self.crop_context}")
         if self.train_height < 32 or self.infer_height < 32:
             raise VosError("train_height and infer_height must be at least 32 pixels")
         for name in ("threshold", "high_threshold", "low_threshold"):
@@ -126,6 +138,11 @@ class SegmentConfig:
         if not 0.0 <= self.prior_weight <= 1.0:
             raise VosError(f"prior_weight must be in [0, 1], got {self.prior_weight}")
         check_choice("postprocess", self.postprocess, POSTPROCESS)
+
+    @property
+    def crop_spec(self) -> CropSpec:
+        """The crop geometry of these settings (meaningful when ``crop_size`` > 0)."""
+        return CropSpec(object_size=self.crop_size or CropSpec.object_size, context=self.crop_context)
 
     @property
     def hysteresis_thresholds(self) -> tuple[float, float]:

@@ -1,8 +1,11 @@
 """Offline parent-network training on DAVIS training sequences.
 
-Same network, loss, augmentation and per-layer learning rates as one-shot fine-tuning
-(:mod:`vos_core.training`). Resumable: ``last.pt`` in the run folder holds the network,
-the optimiser's momentum and the iteration, and is replaced atomically.
+Same network, loss and per-layer learning rates as one-shot fine-tuning
+(:mod:`vos_core.training`). Each step is a batch of patches (:mod:`vos_core.patches`): whole
+frames at the whole-frame pass's height, or object-centred crops at the scale inference crops
+use, cut from frames at any resolution (the 480p set gives crops their detail). Resumable:
+``last.pt`` in the run folder holds the network, the optimiser's momentum, the iteration and
+the random state, and is replaced atomically.
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .appearance import AppearanceNet
-from .augment import augment
+from .appearance import AppearanceNet, compute_dtype
 from .davis import load_sequences
 from .errors import WeightsError
-from .training import LR_POLICY, batch_step, make_optimizer
+from .patches import FrameBank, PatchSpec, sample_patches
+from .training import LR_POLICY, Example, make_optimizer, step_on
 from .weights import load_net, save_parent
 
 
@@ -27,10 +30,11 @@ from .weights import load_net, save_parent
 class ParentTrainConfig:
     """Parent training settings.
 
-    Defaults fit a 2-core CPU: 427×240 frames, batch of one frame, stages 1–2 frozen
-    (``LR_POLICY``), learning rate ×0.1 for the last ``1 - lr_drop_at`` of the run.
-    ``accumulate`` > 1 averages the gradients of that many frames per step (a larger batch in
-    the memory of one frame; OSVOS accumulated 10).
+    Defaults fit a 2-core CPU: one patch per step, stages 1–2 frozen (``LR_POLICY``), learning
+    rate ×0.1 for the last ``1 - lr_drop_at`` of the run. ``batch`` patches go through the
+    network together (a GPU); ``accumulate`` > 1 averages the gradients of that many batches per
+    step (a larger batch in the memory of one; OSVOS accumulated 10). ``patches`` says how
+    patches are drawn (crops or whole frames); ``precision`` what the convolutions compute in.
     """
 
     iterations: int = 4000
@@ -41,6 +45,9 @@ class ParentTrainConfig:
     deep_supervision: bool = False  # True with side_depth=16: the OSVOS variant
     seed: int = 0
     accumulate: int = 1
+    batch: int = 1
+    patches: PatchSpec = PatchSpec()
+    precision: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,8 @@ def train_parent(
         fresh.features.load_state_dict(net.features.state_dict())
         net = fresh
     net.to(device)
+    net.compute_dtype = compute_dtype(config.precision, device)
+    bank = FrameBank(data, device)
     optimizer = make_optimizer(net, config.learning_rate)
     base_lrs = [g["lr"] for g in optimizer.param_groups]
     start, rng = 0, np.random.default_rng(config.seed)
@@ -102,11 +111,14 @@ def train_parent(
         lr_scale = 0.1 if it > config.lr_drop_at * config.iterations else 1.0
         for group, base in zip(optimizer.param_groups, base_lrs):
             group["lr"] = base * lr_scale
-        batch = [augment(*data[rng.integers(len(data))], rng) for _ in range(config.accumulate)]
-        window.append(batch_step(net, optimizer, batch, device))
+        crops = rng.random() < config.patches.crop_fraction
+        examples = [Example(*sample_patches(bank, config.batch, crops, rng, config.patches), [])
+                    for _ in range(config.accumulate)]
+        window.append(step_on(net, optimizer, examples))
         if it % log_every == 0 or it == config.iterations:
             dt = time.perf_counter() - t0
-            yield ParentProgress(it, config.iterations, float(np.mean(window)), len(window) * config.accumulate / dt)
+            yield ParentProgress(it, config.iterations, float(np.mean(window)),
+                                 len(window) * config.accumulate * config.batch / dt)
             window, t0 = [], time.perf_counter()
         if it % config.checkpoint_every == 0 or it == config.iterations:
             meta = {"iterations": it, "train_config": asdict(config), "lr_policy": asdict(LR_POLICY),
@@ -116,3 +128,4 @@ def train_parent(
             torch.save({"net": net.state_dict(), "optimizer": optimizer.state_dict(),
                         "iteration": it, "rng": rng.bit_generator.state}, tmp)
             tmp.replace(resume)
+

@@ -30,6 +30,7 @@ from .appearance import AppearanceNet, compute_dtype, to_input
 from .augment import resize_to_height
 from .clip_store import ClipStore
 from .config import SegmentConfig
+from .crops import box_of, cut, object_crop, paste
 from .detection import Detection, Detector
 from .errors import InputError
 from .flow_prior import FlowPrior, apply_prior
@@ -51,6 +52,7 @@ class ObjectState:
     net: AppearanceNet | None = None
     previous: np.ndarray | None = None  # last mask at the network's resolution, float32 0..1 (flow prior)
     known: TrackState | None = None  # classes the detector gave it on any keyframe (set by fitting)
+    crop_box: tuple[float, float, float, float] | None = None  # its last mask's box: where the next crop goes
 
     @property
     def first(self) -> tuple[np.ndarray, np.ndarray]:
@@ -111,6 +113,16 @@ def _output_masks(
     owner = _owners(maps, claims)
     drawn = {oid: session.objects[oid].keyframes.get(index) for oid in claims}
     return {oid: drawn[oid][1] if drawn[oid] else np.where(owner[oid], 255, 0).astype(np.uint8) for oid in claims}
+
+
+def _with_prior(prob: np.ndarray, warped: np.ndarray | None, cfg: SegmentConfig) -> np.ndarray:
+    """``prob`` damped by the flow prior (``flow_prior.apply_prior``); the prior lives at the
+    network's resolution, so for a crop's map (at the frame's) it is scaled up, its reach too."""
+    sigma = cfg.prior_sigma
+    if warped is not None and warped.shape != prob.shape:
+        sigma *= prob.shape[0] / warped.shape[0]
+        warped = cv2.resize(warped, (prob.shape[1], prob.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return apply_prior(prob, warped, cfg.prior_weight, sigma)
 
 
 def _small_mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -242,10 +254,29 @@ class VideoPredictor:
         yield from self._propagate_outward(session, frames, start, last, on_scan)
 
     def maps(self, session: Session, index: int, frame: np.ndarray) -> dict[int, np.ndarray]:
-        """Each object's appearance map for frame ``index``, at the network's resolution (h×w float32)."""
+        """Each object's appearance map for frame ``index`` (float32 0..1): at the network's
+        resolution (h×w) from the whole frame, or at the frame's (H×W) from a crop around the
+        object where ``crop_size`` is set and a crop magnifies it (``crops.object_crop``: placed
+        at the object's mask on the previous frame, or on this one if it is a keyframe)."""
         self._check_size(session, index, frame)
-        small = self.small_frame(frame)
-        return {oid: self.predict_map(obj.net, small) for oid, obj in session.objects.items()}
+        small = None
+        maps = {}
+        for oid, obj in session.objects.items():
+            warp = self._crop_of(obj, index, frame.shape[:2])
+            if warp is None:
+                small = self.small_frame(frame) if small is None else small
+                maps[oid] = self.predict_map(obj.net, small)
+            else:
+                side = self.config.crop_spec.side
+                maps[oid] = paste(self.predict_map(obj.net, cut(frame, warp, (side, side))), warp, frame.shape[:2])
+        return maps
+
+    def _crop_of(self, obj: ObjectState, index: int, frame_shape: tuple[int, int]) -> np.ndarray | None:
+        """The warp of ``obj``'s crop on frame ``index``, or None for the whole frame."""
+        if not self.config.crop_size:
+            return None
+        box = box_of(obj.keyframes[index][1]) if index in obj.keyframes else obj.crop_box
+        return object_crop(box, frame_shape, self.config.infer_height, self.config.crop_spec)
 
     @staticmethod
     def _check_size(session: Session, index: int, frame: np.ndarray) -> None:
@@ -268,6 +299,7 @@ class VideoPredictor:
         Each map is damped away from where the object was (flow prior, if enabled), brought to
         the frame's resolution (guided by the frame, if enabled), then filtered by the object's
         track. Where objects overlap, a pixel goes to the object with the higher map value.
+        Each object's mask places its crop on the next frame.
         """
         cfg = session.config
         if cfg.prior_weight > 0:
@@ -277,7 +309,7 @@ class VideoPredictor:
         for oid, prob in maps.items():
             obj = session.objects[oid]
             if cfg.prior_weight > 0 and obj.previous is not None:
-                prob = apply_prior(prob, session.prior.warp(obj.previous), cfg.prior_weight, cfg.prior_sigma)
+                prob = _with_prior(prob, session.prior.warp(obj.previous), cfg)
             full[oid] = upsample_map(prob, frame, cfg.upsample)
         claims, lost = {}, {}
         for oid, prob in full.items():
@@ -289,9 +321,11 @@ class VideoPredictor:
                 claims[oid] = obj.tracker.step(prob, detections) > 0
             lost[oid] = obj.tracker.state.missed
         masks = _output_masks(session, index, full, claims)
-        if cfg.prior_weight > 0:
-            for oid, mask in masks.items():
-                session.objects[oid].previous = _small_mask(mask, small.shape)
+        for oid, mask in masks.items():
+            obj = session.objects[oid]
+            obj.crop_box = box_of(mask) if self.config.crop_size else None
+            if cfg.prior_weight > 0:
+                obj.previous = _small_mask(mask, small.shape)
         return FrameResult(index, full, masks, tuple(detections), frame, lost)
 
     def _propagate_outward(

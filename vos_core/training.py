@@ -89,8 +89,13 @@ def make_example(
 
     With ``cache`` the frozen stages run once here; steps on the example then skip them.
     """
-    x = to_input(image, device)
     y = torch.from_numpy(mask > 0).to(device=device, dtype=torch.float32)[None, None]
+    return example_of(net, to_input(image, device), y, cache)
+
+
+def example_of(net: AppearanceNet, x: torch.Tensor, y: torch.Tensor, cache: bool = False) -> Example:
+    """An :class:`Example` from network input ``x`` and target ``y`` already on the device;
+    with ``cache`` the frozen stages run once here."""
     early: list[torch.Tensor] = []
     if cache:
         with torch.no_grad():

@@ -1,0 +1,127 @@
+"""Object-centred crops: where the appearance network looks when the object is small.
+
+A whole frame at the network's 240 lines leaves a small object 30–60 pixels tall and its thin
+parts below a pixel. A crop around the object, scaled so that the object's long side is
+``object_size`` network pixels, gives it 2–4× the pixels at the same cost (region-based
+trackers such as RAVOS and PReMVOS spend their compute the same way). Training (parent and
+one-shot) and inference place crops with the same geometry (:func:`crop_warp`), so the network
+sees objects at the scale it learnt.
+
+A crop is an affine warp ``M`` (2×3, float64) from network pixels to frame pixels, both with
+pixel centres on integers (OpenCV's convention): cutting is ``cv2.warpAffine`` with
+``WARP_INVERSE_MAP``, pasting the map back is the forward warp of the map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .appearance import CAFFE_BGR_MEAN
+
+#: Frame pixels outside the frame are filled with the network's mean colour (RGB), i.e. zero
+#: input: the same as training patches that reach past the frame.
+MEAN_RGB = tuple(round(v) for v in CAFFE_BGR_MEAN[::-1])
+
+
+@dataclass(frozen=True)
+class CropSpec:
+    """Where and how large crops are.
+
+    Attributes:
+        object_size: the object's long side in network pixels inside a crop.
+        context: the crop is square, ``object_size * (1 + 2 * context)`` pixels a side: the box
+            grown by this fraction of its long side on every side (room for the motion to the
+            next frame, and the background the network needs to tell the object apart).
+        max_zoom: a crop never magnifies the frame more than this (network pixels per frame
+            pixel): past it there is no detail to gain.
+        min_gain: use a crop only where it gives the object at least this many times the pixels
+            (per side) that the whole-frame pass at ``frame_height`` lines would; else the
+            whole frame is as good and sees everything.
+    """
+
+    object_size: int = 160
+    context: float = 0.5
+    max_zoom: float = 2.0
+    min_gain: float = 1.25
+
+    @property
+    def side(self) -> int:
+        """The crop's side in network pixels."""
+        return int(round(self.object_size * (1 + 2 * self.context)))
+
+
+def box_of(mask: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The tight box ``(x0, y0, x1, y1)`` of an H×W mask's nonzero pixels (inclusive pixel
+    centres), or None for an empty mask."""
+    ys, xs = np.nonzero(mask)
+    if xs.size == 0:
+        return None
+    return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
+
+
+def crop_warp(
+    center: tuple[float, float],
+    scale: float,
+    out_size: tuple[int, int],
+    frame_shape: tuple[int, int],
+    angle: float = 0.0,
+    mirror: bool = False,
+) -> np.ndarray:
+    """The 2×3 warp from network pixels of an ``out_size`` (h, w) patch to frame pixels.
+
+    The patch's centre lands on ``center`` (x, y; moved inside the frame where the patch fits
+    in it, so a crop at the frame's edge still sees as much frame as it can), one network pixel
+    spans ``scale`` frame pixels, rotated by ``angle`` degrees and mirrored if asked.
+    """
+    out_h, out_w = out_size
+    frame_h, frame_w = frame_shape
+    cx, cy = (_inside(c, scale * n, size) for c, n, size in ((center[0], out_w, frame_w), (center[1], out_h, frame_h)))
+    a = np.deg2rad(angle)
+    flip = -1.0 if mirror else 1.0
+    rot = scale * np.array([[flip * np.cos(a), -np.sin(a)], [flip * np.sin(a), np.cos(a)]])
+    offset = np.array([cx, cy]) - rot @ np.array([(out_w - 1) / 2, (out_h - 1) / 2])
+    return np.hstack([rot, offset[:, None]])
+
+
+def _inside(c: float, extent: float, size: int) -> float:
+    """``c`` moved so that a window of ``extent`` frame pixels centred on it lies in ``[0, size)``
+    where it fits; a window wider than the frame is centred on the frame."""
+    if extent >= size:
+        return (size - 1) / 2
+    half = extent / 2
+    return float(np.clip(c, half - 0.5, size - 0.5 - half))
+
+
+def object_crop(
+    box: tuple[float, float, float, float] | None, frame_shape: tuple[int, int], frame_height: int, spec: CropSpec
+) -> np.ndarray | None:
+    """The warp of the crop around ``box`` (x0, y0, x1, y1 in frame pixels), or None where the
+    whole frame at ``frame_height`` lines is the better view: no box (the object is lost), or a
+    crop that would not magnify the object ``spec.min_gain`` times more than the whole frame."""
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    long_side = max(x1 - x0 + 1, y1 - y0 + 1)
+    scale = max(long_side / spec.object_size, 1 / spec.max_zoom)  # frame pixels per network pixel
+    whole = frame_shape[0] / frame_height
+    if whole / scale < spec.min_gain:
+        return None
+    return crop_warp(((x0 + x1) / 2, (y0 + y1) / 2), scale, (spec.side, spec.side), frame_shape)
+
+
+def cut(frame: np.ndarray, warp: np.ndarray, out_size: tuple[int, int]) -> np.ndarray:
+    """The patch of ``frame`` (H×W×3 uint8 RGB) that ``warp`` places: out_h×out_w×3 uint8,
+    the mean colour where it reaches past the frame."""
+    out_h, out_w = out_size
+    return cv2.warpAffine(frame, warp, (out_w, out_h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=MEAN_RGB)
+
+
+def paste(patch_map: np.ndarray, warp: np.ndarray, frame_shape: tuple[int, int]) -> np.ndarray:
+    """A crop's map (h×w float32 0..1) laid back on the frame: H×W float32, 0 outside the crop."""
+    frame_h, frame_w = frame_shape
+    return cv2.warpAffine(patch_map.astype(np.float32), warp, (frame_w, frame_h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
