@@ -115,11 +115,6 @@ def train_parent(
         examples = [Example(*sample_patches(bank, config.batch, crops, rng, config.patches), [])
                     for _ in range(config.accumulate)]
         window.append(step_on(net, optimizer, examples))
-        if it % log_every == 0 or it == config.iterations:
-            dt = time.perf_counter() - t0
-            yield ParentProgress(it, config.iterations, float(np.mean(window)),
-                                 len(window) * config.accumulate * config.batch / dt)
-            window, t0 = [], time.perf_counter()
         if it % config.checkpoint_every == 0 or it == config.iterations:
             meta = {"iterations": it, "train_config": asdict(config), "lr_policy": asdict(LR_POLICY),
                     "data": f"DAVIS-2016 {split} ({len(data)} frames, {resolution})"}
@@ -128,4 +123,9 @@ def train_parent(
             torch.save({"net": net.state_dict(), "optimizer": optimizer.state_dict(),
                         "iteration": it, "rng": rng.bit_generator.state}, tmp)
             tmp.replace(resume)
-
+        # After the checkpoint: a caller that stops at this progress report loses no step.
+        if it % log_every == 0 or it == config.iterations:
+            dt = time.perf_counter() - t0
+            yield ParentProgress(it, config.iterations, float(np.mean(window)),
+                                 len(window) * config.accumulate * config.batch / dt)
+            window, t0 = [], time.perf_counter()
