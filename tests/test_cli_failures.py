@@ -20,6 +20,7 @@ from hosts.ffmpeg.segment import run_clip
 from hosts.ffmpeg.sinks import FfmpegSink
 from plugin.client import run_blocking
 from plugin.jobs import Job
+from plugin.outputs import MARKER
 from vos_core import FrameResult, VosError, read_mask
 from vos_core.ffmpeg_process import find_ffmpeg
 
@@ -80,6 +81,21 @@ def test_outputs_that_finished_are_kept_when_another_fails(tmp_path, monkeypatch
     np.testing.assert_array_equal(read_mask(out / "png" / "00000.png"), read_mask(mask))
 
 
+def test_a_folder_of_the_users_given_as_output_is_refused_and_left_in_place(tmp_path):
+    """Issue 24's reproduction: ``-o victim`` where victim/ holds a note and a subfolder."""
+    clip, mask, victim = tmp_path / "clip.mkv", tmp_path / "mask.png", tmp_path / "victim"
+    make_clip(clip, 64, 48)
+    make_mask(mask, 64, 48)
+    (victim / "sub").mkdir(parents=True)
+    (victim / "important.txt").write_text("keep me")
+    run = vos("segment", str(clip), "--mask", str(mask), "-o", str(victim), *FAST)
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.splitlines()[-1] == (f"vos-matte: error: {victim} holds important.txt, which vos-matte did not "
+                                           "write, so it is not replaced: empty it or choose another output folder")
+    assert sorted(p.name for p in victim.iterdir()) == ["important.txt", "sub"]
+    assert (victim / "important.txt").read_text() == "keep me"
+
+
 def test_an_internal_error_is_one_sentence_and_an_event_and_leaves_no_temp_files(
     tmp_path, monkeypatch, capsys, restore_signals
 ):
@@ -126,7 +142,7 @@ def test_mask_frame_after_the_first_on_the_cli(swan_folder, tmp_path):
     run = vos("--progress", "json", "segment", str(swan_folder / "frames"), "--mask", str(swan_folder / "mask.png"),
               "--mask-frame", "3", "-o", str(out), *FAST)
     assert run.returncode == 0, run.stderr
-    assert sorted(p.name for p in out.iterdir()) == [f"{i:05d}.png" for i in range(6)]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, *(f"{i:05d}.png" for i in range(6))]
     # The annotated frame's matte is the editor's mask: it went with frame 3, not frame 0.
     np.testing.assert_array_equal(read_mask(out / "00003.png"), read_mask(swan_folder / "mask.png"))
 

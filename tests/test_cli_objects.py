@@ -17,6 +17,7 @@ from small_clip import write_small_clip
 from hosts.ffmpeg.cli import build_parser
 from hosts.ffmpeg.job_options import frame_and_file, job_fields
 from plugin.jobs import Job, MaskRef
+from plugin.outputs import MARKER
 from vos_core import read_mask
 from vos_core.ffmpeg_process import find_ffmpeg
 
@@ -97,7 +98,7 @@ def test_keyframes_two_objects_range_and_index_map(swan, tmp_path):
     assert events[-1]["event"] == "done" and sorted(events[-1]["outputs"]) == [str(out / n) for n in ("ids", "swan", "tail")]
     names = [f"{i:05d}.png" for i in range(6)]
     for folder in ("swan", "tail", "ids"):
-        assert sorted(p.name for p in (out / folder).iterdir()) == names
+        assert sorted(p.name for p in (out / folder).iterdir()) == [MARKER, *names]
     swan_mattes = [read_mask(out / "swan" / n) for n in names]
     tail_mattes = [read_mask(out / "tail" / n) for n in names]
     for i in (0, 5):  # outside the range

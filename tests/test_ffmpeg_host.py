@@ -20,6 +20,7 @@ import pytest
 
 from hosts.ffmpeg.cli import main
 from hosts.ffmpeg.formats import FORMATS, UsageError, resolve
+from plugin.outputs import MARKER
 from vos_core import read_mask
 from vos_core.ffmpeg_process import find_ffmpeg
 from vos_core.masks import resize_mask
@@ -188,7 +189,7 @@ def test_video_outputs_keep_frame_count_size_rate_and_audio(segmented, name):
 @pytest.mark.parametrize("name, channels", [("matte_png", 1), ("alpha_png", 4), ("composite_png", 3)])
 def test_png_sequences_have_one_file_per_frame(segmented, name, channels):
     folder = segmented[0] / name
-    assert sorted(p.name for p in folder.iterdir()) == [f"{i:05d}.png" for i in range(FRAMES)]
+    assert sorted(p.name for p in folder.iterdir()) == [MARKER, *(f"{i:05d}.png" for i in range(FRAMES))]
     frames = read_folder(folder)
     assert frames.dtype == np.uint8 and frames.shape[1:3] == (H, W)
     assert (frames.shape[3] if frames.ndim == 4 else 1) == channels

@@ -18,7 +18,7 @@ from typing import Self
 import ffmpeg
 import numpy as np
 
-from plugin.outputs import move_into_place
+from plugin.outputs import MARKER, check_replaceable, move_into_place
 from vos_core import VosError
 from vos_core.alpha import quantize
 from vos_core.ffmpeg_process import FfmpegProcess, argv
@@ -148,11 +148,14 @@ class FfmpegSink:
         return self.partial / "%05d.png" if self.fmt.is_sequence else self.partial
 
     def __enter__(self) -> Self:
+        if self.fmt.is_sequence:  # refused now, not after segmenting, if it is not ours to replace
+            check_replaceable(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._remove_partial()
             if self.fmt.is_sequence:
                 self.partial.mkdir()
+                (self.partial / MARKER).touch()
             else:
                 self.partial.touch()
         except OSError as exc:
