@@ -23,13 +23,12 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 import cv2
-import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vos_core.parent_training import ParentTrainConfig, train_parent  # noqa: E402
-from vos_core.weights import BUNDLED_DIR, PARENT_FILE  # noqa: E402
+from vos_core.parent_training import ParentTrainConfig, train_parent
+from vos_core.weights import BUNDLED_DIR, PARENT_FILE
 
 CONFIG = ParentTrainConfig(batch=16, lr_drop_at=0.7, precision="auto")
 
@@ -96,11 +95,15 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=330, help="training budget of the runs together")
     ap.add_argument("--lr", type=float, action="append", required=True, help="one run per value")
     ap.add_argument("--batch", type=int, default=CONFIG.batch)
+    ap.add_argument("--object-size", type=int, default=CONFIG.patches.crop.object_size, help="crops' object size")
+    ap.add_argument("--context", type=float, default=CONFIG.patches.crop.context, help="crops' context")
+    ap.add_argument("--scale-range", type=float, nargs=2, default=CONFIG.patches.scale_range, help="patch size jitter")
     ap.add_argument("--device", default="cuda")
     ap.add_argument("--child", nargs=4, metavar=("RUN", "ITERS", "LR", "DEADLINE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     root = args.work / "davis"
-    config = replace(CONFIG, batch=args.batch)
+    crop = replace(CONFIG.patches.crop, object_size=args.object_size, context=args.context)
+    config = replace(CONFIG, batch=args.batch, patches=replace(CONFIG.patches, crop=crop, scale_range=tuple(args.scale_range)))
     if args.child:
         run, iters, lr, deadline = args.child
         child(root, Path(run), replace(config, iterations=int(iters), learning_rate=float(lr)), args.device,
@@ -119,6 +122,8 @@ def main() -> None:
     runs = [args.work / f"run_lr{lr:g}" for lr in args.lr]
     procs = [subprocess.Popen([sys.executable, __file__, "--pack", str(args.pack), "--out", str(args.out), "--work",
                                str(args.work), "--lr", "0", "--batch", str(config.batch), "--device", args.device,
+                               "--object-size", str(args.object_size), "--context", str(args.context),
+                               "--scale-range", *map(str, args.scale_range),
                                "--child", str(run), str(iterations), str(lr), str(deadline)])
              for run, lr in zip(runs, args.lr)]
     for proc in procs:

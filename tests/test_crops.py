@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from vos_core import SegmentConfig, VideoPredictor, load_net, read_image, read_mask
-from vos_core.crops import CropSpec, box_of, crop_warp, cut, object_crop, paste
+from vos_core.boxes import mask_box
+from vos_core.crops import CropSpec, crop_warp, cut, object_crop, paste
 from vos_core.metrics import jaccard
 from vos_core.oneshot import fine_tune
 from vos_core.parent_training import ParentTrainConfig, train_parent
@@ -36,20 +37,20 @@ def through_crop(mask: np.ndarray, warp: np.ndarray, side: int) -> np.ndarray:
 
 def shifted_to_corner(mask: np.ndarray) -> np.ndarray:
     """``mask`` moved so that its box touches the frame's right and bottom edges (part cut off)."""
-    x0, y0, x1, y1 = map(int, box_of(mask))
-    dx, dy = mask.shape[1] - 1 - x1 + 20, mask.shape[0] - 1 - y1 + 15  # 20 and 15 px past the edges
+    _, _, x1, y1 = map(int, mask_box(mask))
+    dx, dy = mask.shape[1] - x1 + 20, mask.shape[0] - y1 + 15  # 20 and 15 px past the edges
     return cv2.warpAffine(mask, np.float32([[1, 0, dx], [0, 1, dy]]), (mask.shape[1], mask.shape[0]),
                           flags=cv2.INTER_NEAREST)
 
 
 def test_a_crop_magnifies_a_small_object_and_its_map_lands_on_the_object(davis_root):
     frame, mask = frame_and_mask(davis_root, *SMALL)
-    warp = object_crop(box_of(mask), mask.shape, 240, SPEC)
+    warp = object_crop(mask_box(mask), mask.shape, 240, SPEC)
     assert warp is not None
     zoom = 1 / np.hypot(*warp[:, 0])  # network pixels per frame pixel
     assert zoom > 1.25 * 240 / 480, "no gain over the whole frame at 240 lines"
-    x0, y0, x1, y1 = box_of(mask)
-    assert max(x1 - x0 + 1, y1 - y0 + 1) * zoom == pytest.approx(SPEC.object_size, rel=0.01)
+    x0, y0, x1, y1 = mask_box(mask)
+    assert max(x1 - x0, y1 - y0) * zoom == pytest.approx(SPEC.object_size, rel=0.01)
     # The crop's centre pixel is the box's centre pixel of the frame.
     patch = cut(frame, warp, (SPEC.side, SPEC.side))
     centre = warp @ np.array([(SPEC.side - 1) / 2, (SPEC.side - 1) / 2, 1])
@@ -60,7 +61,7 @@ def test_a_crop_magnifies_a_small_object_and_its_map_lands_on_the_object(davis_r
 def test_a_crop_at_the_frames_edge_stays_in_the_frame_and_still_lands_on_the_object(davis_root):
     _, mask = frame_and_mask(davis_root, *SMALL)
     corner = shifted_to_corner(mask)
-    warp = object_crop(box_of(corner), corner.shape, 240, SPEC)
+    warp = object_crop(mask_box(corner), corner.shape, 240, SPEC)
     assert warp is not None
     # Moved inside: the crop's far corner is the frame's last pixel, not beyond it.
     far = warp @ np.array([SPEC.side - 1, SPEC.side - 1, 1])
@@ -77,7 +78,7 @@ def test_a_crop_larger_than_the_frame_is_padded_and_its_map_still_lands_on_the_o
     assert (patch[0] == patch[0, 0]).all(), "rows above the frame are padding (one colour)"
     assert jaccard(through_crop(mask, warp, SPEC.side), mask) > 0.9
     # The box of an object filling the frame gives no crop at all: the whole frame is the view.
-    assert object_crop((0.0, 0.0, frame.shape[1] - 1.0, frame.shape[0] - 1.0), mask.shape, 240, SPEC) is None
+    assert object_crop((0.0, 0.0, float(frame.shape[1]), float(frame.shape[0])), mask.shape, 240, SPEC) is None
     assert object_crop(None, mask.shape, 240, SPEC) is None
 
 
@@ -98,7 +99,7 @@ def test_the_predictor_crops_small_objects_and_falls_back_to_whole_frames(davis_
         if seq == "libby":
             crop_map = predictor.maps(session, 1, later)[1]
             outside = np.ones(mask.shape, bool)
-            x0, y0, x1, y1 = map(int, box_of(mask))
+            x0, y0, x1, y1 = map(int, mask_box(mask))
             pad = int(SPEC.context * max(x1 - x0, y1 - y0)) + 40
             outside[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad] = False
             assert crop_map[outside].max() == 0, "a crop's map is zero outside the crop"
@@ -124,10 +125,10 @@ def test_crop_patches_show_the_object_at_the_crop_scale(davis_root):
     spec = PatchSpec(max_rotation=0.0, shift=0.0, scale_range=(1.0, 1.0), mirror=False)
     x, y = sample_patches(bank, 2, True, np.random.default_rng(0), spec)
     assert x.shape == (2, 3, SPEC.side, SPEC.side) and y.shape == (2, 1, SPEC.side, SPEC.side)
-    box = box_of(y[0, 0].numpy())
-    assert max(box[2] - box[0] + 1, box[3] - box[1] + 1) == pytest.approx(SPEC.object_size, abs=3)
+    box = mask_box(y[0, 0].numpy())
+    assert max(box[2] - box[0], box[3] - box[1]) == pytest.approx(SPEC.object_size, abs=3)
     # Without jitter the patch is exactly what inference cuts.
-    warp = object_crop(box_of(mask), mask.shape, 240, SPEC)
+    warp = object_crop(mask_box(mask), mask.shape, 240, SPEC)
     expected = cut(frame, warp, (SPEC.side, SPEC.side))[..., ::-1].astype(np.float32)
     got = x[0].permute(1, 2, 0).numpy() + np.array([103.939, 116.779, 123.68], np.float32)
     assert np.abs(got - expected).mean() < 3.0

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from .appearance import CAFFE_BGR_MEAN
+from .boxes import Box
 
 #: Frame pixels outside the frame are filled with the network's mean colour (RGB), i.e. zero
 #: input: the same as training patches that reach past the frame.
@@ -50,16 +51,7 @@ class CropSpec:
     @property
     def side(self) -> int:
         """The crop's side in network pixels."""
-        return int(round(self.object_size * (1 + 2 * self.context)))
-
-
-def box_of(mask: np.ndarray) -> tuple[float, float, float, float] | None:
-    """The tight box ``(x0, y0, x1, y1)`` of an H×W mask's nonzero pixels (inclusive pixel
-    centres), or None for an empty mask."""
-    ys, xs = np.nonzero(mask)
-    if xs.size == 0:
-        return None
-    return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
+        return round(self.object_size * (1 + 2 * self.context))
 
 
 def crop_warp(
@@ -95,21 +87,23 @@ def _inside(c: float, extent: float, size: int) -> float:
     return float(np.clip(c, half - 0.5, size - 0.5 - half))
 
 
-def object_crop(
-    box: tuple[float, float, float, float] | None, frame_shape: tuple[int, int], frame_height: int, spec: CropSpec
-) -> np.ndarray | None:
-    """The warp of the crop around ``box`` (x0, y0, x1, y1 in frame pixels), or None where the
-    whole frame at ``frame_height`` lines is the better view: no box (the object is lost), or a
-    crop that would not magnify the object ``spec.min_gain`` times more than the whole frame."""
+def box_center(box: Box) -> tuple[float, float]:
+    """The centre of ``box`` (x1, y1 exclusive) in pixel-centre coordinates."""
+    return (box[0] + box[2]) / 2 - 0.5, (box[1] + box[3]) / 2 - 0.5
+
+
+def object_crop(box: Box | None, frame_shape: tuple[int, int], frame_height: int, spec: CropSpec) -> np.ndarray | None:
+    """The warp of the crop around ``box`` (frame pixels), or None where the whole frame at
+    ``frame_height`` lines is the better view: no box (the object is lost), or a crop that would
+    not magnify the object ``spec.min_gain`` times more than the whole frame."""
     if box is None:
         return None
-    x0, y0, x1, y1 = box
-    long_side = max(x1 - x0 + 1, y1 - y0 + 1)
+    long_side = max(box[2] - box[0], box[3] - box[1])
     scale = max(long_side / spec.object_size, 1 / spec.max_zoom)  # frame pixels per network pixel
     whole = frame_shape[0] / frame_height
     if whole / scale < spec.min_gain:
         return None
-    return crop_warp(((x0 + x1) / 2, (y0 + y1) / 2), scale, (spec.side, spec.side), frame_shape)
+    return crop_warp(box_center(box), scale, (spec.side, spec.side), frame_shape)
 
 
 def cut(frame: np.ndarray, warp: np.ndarray, out_size: tuple[int, int]) -> np.ndarray:

@@ -11,8 +11,9 @@ import torch
 
 from .appearance import AppearanceNet
 from .augment import AugmentParams, augment, resize_to_height
+from .boxes import mask_box
 from .config import SegmentConfig
-from .crops import box_of, object_crop
+from .crops import object_crop
 from .patches import FrameBank, PatchSpec, sample_patches
 from .training import Example, example_of, make_example, make_optimizer, step_on
 
@@ -97,7 +98,7 @@ def _crop_copies(net: AppearanceNet, keyframes: Sequence[tuple[np.ndarray, np.nd
     """Copy ``k``: a jittered object-centred crop of keyframe ``k`` (in turn), or a whole frame."""
     banks = [FrameBank([pair], device) for pair in keyframes]
     spec = PatchSpec(crop=config.crop_spec, frame_height=config.train_height, scale_range=config.augment_scale)
-    croppable = [object_crop(box_of(mask), mask.shape, config.infer_height, spec.crop) is not None
+    croppable = [object_crop(mask_box(mask), mask.shape, config.infer_height, spec.crop) is not None
                  for _, mask in keyframes]
 
     def new_copy(k: int) -> Example:

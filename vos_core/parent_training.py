@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +46,7 @@ class ParentTrainConfig:
     seed: int = 0
     accumulate: int = 1
     batch: int = 1
-    patches: PatchSpec = PatchSpec()
+    patches: PatchSpec = field(default_factory=PatchSpec)
     precision: str = "auto"
 
 

@@ -14,14 +14,15 @@ wherever the frames live (a GPU trains thousands of patches a minute without a C
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .appearance import CAFFE_BGR_MEAN
-from .crops import CropSpec, box_of, crop_warp
+from .boxes import mask_box
+from .crops import CropSpec, box_center, crop_warp
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class PatchSpec:
         mirror: mirror half of the patches.
     """
 
-    crop: CropSpec = CropSpec()
+    crop: CropSpec = field(default_factory=CropSpec)
     crop_fraction: float = 0.5
     frame_height: int = 240
     scale_range: tuple[float, float] = (0.75, 1.25)
@@ -60,7 +61,7 @@ class FrameBank:
         self.images = [torch.from_numpy(np.ascontiguousarray(img)).to(self.device).permute(2, 0, 1) for img, _ in pairs]
         self.masks = [torch.from_numpy(np.ascontiguousarray(m > 0)).to(self.device)[None] for _, m in pairs]
         self.shapes = [m.shape for _, m in pairs]
-        self.boxes = [box_of(m) for _, m in pairs]
+        self.boxes = [mask_box(m) for _, m in pairs]
         self.with_object = [i for i, b in enumerate(self.boxes) if b is not None]
 
     def __len__(self) -> int:
@@ -77,11 +78,10 @@ def random_warp(
     mirror = bool(spec.mirror and rng.random() < 0.5)
     box = bank.boxes[index] if crop else None
     if box is not None:
-        x0, y0, x1, y1 = box
-        w, h = x1 - x0 + 1, y1 - y0 + 1
+        w, h = box[2] - box[0], box[3] - box[1]
         scale = max(max(w, h) / (spec.crop.object_size * size), 1 / spec.crop.max_zoom)
-        center = ((x0 + x1) / 2 + rng.uniform(-spec.shift, spec.shift) * w,
-                  (y0 + y1) / 2 + rng.uniform(-spec.shift, spec.shift) * h)
+        cx, cy = box_center(box)
+        center = (cx + rng.uniform(-spec.shift, spec.shift) * w, cy + rng.uniform(-spec.shift, spec.shift) * h)
     else:
         scale = frame_h / (spec.frame_height * size)
         center = (_anywhere(scale * out_size[1], frame_w, rng), _anywhere(scale * out_size[0], frame_h, rng))
@@ -120,7 +120,7 @@ def sample_patches(
         crop = False
         indices = list(rng.integers(len(bank), size=count))
         frame_h, frame_w = bank.shapes[0]
-        out_size = (spec.frame_height, int(round(frame_w * spec.frame_height / frame_h)))
+        out_size = (spec.frame_height, round(frame_w * spec.frame_height / frame_h))
     warps = [random_warp(bank, index, crop, out_size, rng, spec) for index in indices]
     # One host-to-device copy for the whole batch's warps.
     thetas = torch.stack([_theta(w, bank.shapes[i], out_size) for w, i in zip(warps, indices)]).to(bank.device)

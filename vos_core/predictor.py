@@ -28,9 +28,10 @@ import torch
 
 from .appearance import AppearanceNet, compute_dtype, to_input
 from .augment import resize_to_height
+from .boxes import Box, mask_box
 from .clip_store import ClipStore
 from .config import SegmentConfig
-from .crops import box_of, cut, object_crop, paste
+from .crops import cut, object_crop, paste
 from .detection import Detection, Detector
 from .errors import InputError
 from .flow_prior import FlowPrior, apply_prior
@@ -52,7 +53,7 @@ class ObjectState:
     net: AppearanceNet | None = None
     previous: np.ndarray | None = None  # last mask at the network's resolution, float32 0..1 (flow prior)
     known: TrackState | None = None  # classes the detector gave it on any keyframe (set by fitting)
-    crop_box: tuple[float, float, float, float] | None = None  # its last mask's box: where the next crop goes
+    crop_box: Box | None = None  # where its crop goes on the next frame (see _next_crop_box)
 
     @property
     def first(self) -> tuple[np.ndarray, np.ndarray]:
@@ -123,6 +124,16 @@ def _with_prior(prob: np.ndarray, warped: np.ndarray | None, cfg: SegmentConfig)
         sigma *= prob.shape[0] / warped.shape[0]
         warped = cv2.resize(warped, (prob.shape[1], prob.shape[0]), interpolation=cv2.INTER_LINEAR)
     return apply_prior(prob, warped, cfg.prior_weight, sigma)
+
+
+def _next_crop_box(mask: np.ndarray, track: TrackState) -> Box | None:
+    """Where the object's crop goes on the next frame: its mask's box, joined with the box its
+    track chose on this frame (a detection covers the whole object where the mask may have lost
+    a limb, and a crop fitted to a shrunken mask would zoom in further and lose more)."""
+    box = mask_box(mask)
+    if box is None or track.box is None or track.missed:
+        return box
+    return (min(box[0], track.box[0]), min(box[1], track.box[1]), max(box[2], track.box[2]), max(box[3], track.box[3]))
 
 
 def _small_mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -275,7 +286,7 @@ class VideoPredictor:
         """The warp of ``obj``'s crop on frame ``index``, or None for the whole frame."""
         if not self.config.crop_size:
             return None
-        box = box_of(obj.keyframes[index][1]) if index in obj.keyframes else obj.crop_box
+        box = mask_box(obj.keyframes[index][1]) if index in obj.keyframes else obj.crop_box
         return object_crop(box, frame_shape, self.config.infer_height, self.config.crop_spec)
 
     @staticmethod
@@ -323,7 +334,7 @@ class VideoPredictor:
         masks = _output_masks(session, index, full, claims)
         for oid, mask in masks.items():
             obj = session.objects[oid]
-            obj.crop_box = box_of(mask) if self.config.crop_size else None
+            obj.crop_box = _next_crop_box(mask, obj.tracker.state) if self.config.crop_size else None
             if cfg.prior_weight > 0:
                 obj.previous = _small_mask(mask, small.shape)
         return FrameResult(index, full, masks, tuple(detections), frame, lost)
