@@ -25,6 +25,9 @@ Version 1, the old single-mask form (``mask``, ``mask_frame``, ``output``/``matt
 from __future__ import annotations
 
 import json
+import os
+import re
+import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -213,8 +216,21 @@ class Job:
             if out.kind == "index":
                 paths.append((out, None, out.path))
             else:
-                paths += [(out, obj_id, out.path.replace(OBJECT_PLACEHOLDER, label)) for obj_id, label in labels.items()]
+                paths += [(out, obj_id, _filled(out.path, label)) for obj_id, label in labels.items()]
         return paths
+
+
+def _filled(template: str, label: str) -> str:
+    """``template`` with ``{object}`` replaced by ``label``; JobError unless the result stays inside the
+    folder the template names above its first ``{object}`` (a label is one name, never a way out)."""
+    path = template.replace(OBJECT_PLACEHOLDER, label)
+    if OBJECT_PLACEHOLDER in template:
+        root = os.path.abspath(os.path.dirname(template.split(OBJECT_PLACEHOLDER, 1)[0]) or ".")
+        inside = os.path.abspath(path)
+        if inside == root or os.path.commonpath([root, inside]) != root:
+            raise JobError(f"the output {template} for object {label!r} would be {inside}, not inside {root}: "
+                           "name the object with letters, digits, - or _")
+    return path
 
 
 def object_labels(job: Job, ids: list[int]) -> dict[int, str]:
@@ -306,6 +322,22 @@ def _mask_ref(what: str, item: Any) -> MaskRef:
     return MaskRef(frame, "", tuple(scribbles))
 
 
+def is_file_name(name: str) -> bool:
+    """Whether ``name`` can stand as one file or folder name in an output path: not empty, no leading
+    dot (``.``, ``..`` and hidden names would escape or replace folders), no path separator,
+    control character or ``{object}``."""
+    return (bool(name) and not name.startswith(".") and OBJECT_PLACEHOLDER not in name
+            and not any(c in "/\\" or unicodedata.category(c) == "Cc" for c in name))
+
+
+def as_file_name(text: str) -> str:
+    """``text`` (a name from a host's UI: a strip, a mask) made into one that :func:`is_file_name` accepts:
+    each run of anything but letters, digits, ``.``, ``-`` and ``_`` becomes ``_``, and a name that
+    is empty or starts with a dot gets a ``_`` in front."""
+    name = re.sub(r"[^\w.-]+", "_", text)
+    return name if name and not name.startswith(".") else f"_{name}"
+
+
 def _object(n: int, item: Any) -> ObjectSpec:
     read = _Fields(_as_dict(item), f"object {n}", {"id", "name", "keyframes"})
     obj_id = read.integer("id", n)
@@ -313,8 +345,9 @@ def _object(n: int, item: Any) -> ObjectSpec:
         raise JobError(f"object {n}: id must be 1..{MAX_OBJECT_ID}, got {obj_id}")
     name = read.text("name", None) if read.data.get("name") != "" else ""
     name = name or ""
-    if OBJECT_PLACEHOLDER in name or "/" in name or "\\" in name:
-        raise JobError(f"object {n}: name {name!r} must not hold / or {OBJECT_PLACEHOLDER} (it names output files)")
+    if name and not is_file_name(name):
+        raise JobError(f"object {n}: name {name!r} names output files, so it must not start with a dot or hold "
+                       f"/, \\, control characters or {OBJECT_PLACEHOLDER}")
     what = f"object {name or obj_id}"
     keyframes = tuple(_mask_ref(f"{what} keyframe {k}", ref) for k, ref in enumerate(read.items("keyframes", []), 1))
     frames = [ref.frame for ref in keyframes]

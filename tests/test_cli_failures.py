@@ -96,6 +96,22 @@ def test_a_folder_of_the_users_given_as_output_is_refused_and_left_in_place(tmp_
     assert (victim / "important.txt").read_text() == "keep me"
 
 
+@pytest.mark.parametrize(("name", "template"), [(".", "mattes/{object}"), ("..", "jail/x/{object}/{object}/escaped")])
+def test_object_names_that_would_escape_the_output_folder_are_refused(tmp_path, name, template):
+    """Issue 24's reproductions: ``.`` replaced mattes/ (and the notes in it), ``..`` wrote outside jail/."""
+    clip, mask = tmp_path / "clip.mkv", tmp_path / "mask.png"
+    make_clip(clip, 64, 48)
+    make_mask(mask, 64, 48)
+    (tmp_path / "mattes").mkdir()
+    (tmp_path / "mattes" / "other_shot_notes.txt").write_text("keep me")
+    before = sorted(tmp_path.rglob("*"))
+    run = vos("segment", str(clip), "--object", name, "--mask", str(mask), "-o", str(tmp_path / template), *FAST)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.splitlines()[-1].startswith(f"vos-matte: error: object 1: name {name!r} names output files")
+    assert sorted(tmp_path.rglob("*")) == before
+    assert (tmp_path / "mattes" / "other_shot_notes.txt").read_text() == "keep me"
+
+
 def test_an_internal_error_is_one_sentence_and_an_event_and_leaves_no_temp_files(
     tmp_path, monkeypatch, capsys, restore_signals
 ):

@@ -1,12 +1,13 @@
 """The one job spec: every host's jobs load, validate once, and say in one sentence what is wrong."""
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
-from plugin.jobs import VERSION, Job, JobError, MaskRef, ObjectSpec, Output, object_labels
+from plugin.jobs import VERSION, Job, JobError, MaskRef, ObjectSpec, Output, as_file_name, is_file_name, object_labels
 
 
 def two_objects() -> dict:
@@ -64,7 +65,7 @@ def test_old_cli_rows_keep_their_output_kinds_and_iters():
     ({"objects": [{"id": 1, "keyframes": [{"frame": -1, "mask": "m.png"}]}]}, "frame must be >= 0"),
     ({"objects": [{"id": 1, "keyframes": [{"frame": 2, "mask": "a"}, {"frame": 2, "mask": "b"}]}]},
      "object 1 has two keyframes on one frame"),
-    ({"objects": [{"id": 1, "name": "a/b", "keyframes": []}]}, "must not hold /"),
+    ({"objects": [{"id": 1, "name": "a/b", "keyframes": []}]}, "must not start with a dot or hold /, \\"),
     ({"resize_mask": "yes"}, "resize_mask must be true or false"),
     ({"start": 1.5}, "start must be a whole number"),
 ])
@@ -72,6 +73,30 @@ def test_malformed_jobs_are_one_sentence(change, message):
     with pytest.raises(JobError) as caught:
         Job.from_dict({**two_objects(), **change})
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("name", [".", "..", ".hidden", "a/b", "a\\b", "..\\x", "tab\there", "nul\x00", "{object}x"])
+def test_object_names_that_cannot_name_one_file_are_refused(name):
+    with pytest.raises(JobError, match=rf"^object 1: name {re.escape(repr(name))} names output files, so it must not "
+                                       "start with a dot"):
+        Job.from_dict({**two_objects(), "objects": [{"id": 1, "name": name, "keyframes": []}]})
+
+
+@pytest.mark.parametrize(("template", "label"), [("mattes/{object}", "."), ("jail/x/{object}/{object}/escaped", ".."),
+                                                 ("out/{object}.mkv", "../../x")])
+def test_an_object_path_outside_the_folder_named_is_refused(template, label):
+    """Checked where the paths are made too, for jobs built without from_dict (hosts build them from parts)."""
+    job = Job("clip.mp4", (Output("matte", template),), (ObjectSpec(1, (), label),))
+    with pytest.raises(JobError, match=rf"^the output {re.escape(template)} for object .* not inside "):
+        job.output_paths({1: label})
+
+
+@pytest.mark.parametrize(("text", "name"), [("shot 1.v2", "shot_1.v2"), (".", "_."), ("..", "_.."), (".hidden", "_.hidden"),
+                                            ("", "_"), ("a/../b", "a_.._b"), ("cr\rlf\n", "cr_lf_"), ("{object}", "_object_"),
+                                            ("Schwän-2", "Schwän-2")])
+def test_host_names_are_rewritten_into_file_names(text, name):
+    """What the Blender add-on names strip and object folders with."""
+    assert as_file_name(text) == name and is_file_name(name)
 
 
 def test_a_job_without_mask_or_objects_says_what_is_missing():

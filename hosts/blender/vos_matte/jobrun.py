@@ -6,7 +6,6 @@ The operators stay thin: they call :func:`prepare`, then run the job blocking or
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import tempfile
@@ -18,7 +17,7 @@ import bpy
 
 from . import confidence_ui, runtime, timeline
 from ._plugin.client import CANCEL_GRACE_S, WorkerProcess, run_blocking
-from ._plugin.jobs import OBJECT_PLACEHOLDER, Job, JobError, MaskRef, ObjectSpec, Output
+from ._plugin.jobs import OBJECT_PLACEHOLDER, Job, JobError, MaskRef, ObjectSpec, Output, as_file_name
 from .clip import ClipError, source_frame, source_path, source_size, target_strip
 from .keyframes import DrawnObject, drawn_objects
 from .matte import apply_matte, remove_matte
@@ -49,10 +48,6 @@ def _output_root(settings: Any) -> Path:
     if settings.output_dir.startswith("//") and not bpy.data.filepath:
         raise ClipError("Save the .blend first (mattes go beside it), or choose an absolute matte folder.")
     return Path(bpy.path.abspath(settings.output_dir))
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", name)
 
 
 def keyframe_specs(scene: bpy.types.Scene, strip: bpy.types.Strip, drawn: DrawnObject, workdir: str, obj_id: int) -> list[MaskRef]:
@@ -93,11 +88,11 @@ def prepare(context: bpy.types.Context, strip_name: str = "") -> Prepared:
     if not python.exists():
         raise ClipError(f"No runtime Python at {python}: press Install runtime or Check runtime in the preferences.")
     source_frame(strip, scene.frame_current)  # the editor is looking at the strip: say so now if not
-    output = _output_root(settings) / _safe(strip.name)
+    output = _output_root(settings) / as_file_name(strip.name)
     drawn = drawn_objects(scene)
     if drawn[0].mask is None and not Path(drawn[0].mask_file).is_file():
         raise ClipError(f"Mask image {drawn[0].mask_file or '(none)'} does not exist.")
-    names = [_safe(obj.name) for obj in drawn]
+    names = [as_file_name(obj.name) for obj in drawn]
     several = len(drawn) > 1
     workdir = tempfile.mkdtemp(prefix="vos_matte_")
     try:

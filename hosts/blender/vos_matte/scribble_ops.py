@@ -8,12 +8,12 @@ image as the mask for Run.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 
 import bpy
 
+from ._plugin.jobs import as_file_name
 from .clip import ClipError, source_frame, source_path, source_size
 from .core_cli import run_cli
 from .operators import _MatteOperator
@@ -60,7 +60,7 @@ class VOSMATTE_OT_scribble(_MatteOperator, bpy.types.Operator):
             size = source_size(strip)
             folder = _mask_folder(settings)
             folder.mkdir(parents=True, exist_ok=True)
-            stem = re.sub(r"[^\w.-]+", "_", strip.name)
+            stem = as_file_name(strip.name)
             strokes = []
             with tempfile.TemporaryDirectory(prefix="vos_matte_strokes_") as tmp:
                 for name in (n for n in LAYERS if n in names):
