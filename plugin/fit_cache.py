@@ -30,9 +30,14 @@ def default_folder() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vos-matte" / "fits"
 
 
-#: The settings fine-tuning reads; the others (thresholds, filters) do not change the network.
-FIT_SETTINGS = ("finetune_iters", "learning_rate", "frozen_stages", "augment_copies", "cache_features",
-                "train_height", "seed")
+#: The settings fine-tuning does not read (they shape inference only). Every other field of
+#: SegmentConfig keys the cache, so a setting added later is keyed unless it is listed here: at
+#: worst a needless miss, never a stale network.
+INFERENCE_SETTINGS = frozenset({
+    "infer_height", "mirror_average", "threshold", "detector", "postprocess", "temporal", "high_threshold",
+    "low_threshold", "temporal_iou", "init_iou", "clip_margin", "max_missed", "upsample", "prior_weight",
+    "prior_sigma",
+})
 
 
 def file_identity(path: str | Path) -> list:
@@ -47,7 +52,7 @@ def file_identity(path: str | Path) -> list:
 
 def clip_key(clip: str | Path, config: SegmentConfig, weights: str | Path, obj_id: int) -> str:
     """What an object's fitted network depends on, apart from its keyframes."""
-    settings = {name: getattr(config, name) for name in FIT_SETTINGS}
+    settings = {name: value for name, value in config.to_dict().items() if name not in INFERENCE_SETTINGS}
     parts = [file_identity(clip), file_identity(weights), settings, obj_id]
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
 
