@@ -3,7 +3,7 @@
 A shot's outputs are recorded, once they are committed, in ``.vos-matte-batch.json`` in the
 folder of its first output (the nearest one without ``{object}`` in it), under that output's
 name. The record holds the job's fingerprint — the job itself, its input's identity (path, size,
-modification time), the bytes of its masks, the resolved settings and the SHA-256 of the
+modification time; those of every frame of an image sequence), the bytes of its masks, the resolved settings and the SHA-256 of the
 weights — and each output's size and modification time. A re-run skips the shot only when the
 fingerprint is unchanged and every output is still there as it was written. One process (the
 batch driver) writes the manifest, atomically.

@@ -1,7 +1,7 @@
 """Fine-tuned networks kept between runs, so a correction does not redo the whole fine-tuning.
 
 An entry is one object's fitted network, keyed by everything that shaped it: the clip (path,
-size, modification time), the settings, the parent weights file and the object's keyframes
+size, modification time; of each frame for image sequences), the settings, the parent weights file and the object's keyframes
 (frame and mask bytes). A run whose keyframes match an entry exactly reuses it as is; a run
 that only *adds* keyframes to an entry's starts from it and trains ``refit_iters`` more steps
 on all keyframes. Entries live in ``$VOS_CACHE_DIR`` (default ``~/.cache/vos-matte/fits``),
@@ -13,13 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
 
 from vos_core import SegmentConfig
+from vos_core.media import IMAGE_SUFFIXES
 from vos_core.propagation import Keyframe
 
 
@@ -41,13 +43,32 @@ INFERENCE_SETTINGS = frozenset({
 
 
 def file_identity(path: str | Path) -> list:
-    """A file's (or folder's) resolved path, size and modification time; the text alone for patterns."""
+    """What a clip or weights file is on disk, cheaply: a file's resolved path, size and modification
+    time; for an image sequence (a folder, or an ffmpeg pattern such as ``f/%05d.png``) its
+    resolved folder and the name, size and modification time of every frame, so that frames
+    changed in place are noticed (a folder's own time changes only when names come or go)."""
+    text = str(path)
+    if "%" in text:
+        folder = Path(text).parent
+        frame = re.compile(re.sub(r"%0?\d*d", r"\\d+", re.escape(Path(text).name)).replace("%%", "%"))
+        return _frames_identity(folder, lambda name: bool(frame.fullmatch(name)))
     path = Path(path)
+    if path.is_dir():
+        return _frames_identity(path, lambda name: Path(name).suffix.lower() in IMAGE_SUFFIXES)
     try:
         stat = path.stat()
     except OSError:
-        return [str(path)]
+        return [text]
     return [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
+
+
+def _frames_identity(folder: Path, is_frame: Callable[[str], bool]) -> list:
+    """``[resolved folder, [[name, size, mtime_ns] of each frame, in name order]]``; the text alone if unreadable."""
+    try:
+        entries = [(entry.name, entry.stat()) for entry in os.scandir(folder) if is_frame(entry.name)]
+    except OSError:
+        return [str(folder)]
+    return [str(folder.resolve()), sorted([name, stat.st_size, stat.st_mtime_ns] for name, stat in entries)]
 
 
 def clip_key(clip: str | Path, config: SegmentConfig, weights: str | Path, obj_id: int) -> str:
