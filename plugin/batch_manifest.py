@@ -23,7 +23,7 @@ from typing import Any
 
 from vos_core.weights import resolve_weights, sha256_of
 
-from .fit_cache import file_identity
+from .fit_cache import clip_identity, file_identity
 from .jobs import OBJECT_PLACEHOLDER, Job
 
 MANIFEST_NAME = ".vos-matte-batch.json"
@@ -34,7 +34,7 @@ def fingerprint(job: Job) -> str:
     masks = [ref.mask for obj in job.objects for ref in obj.keyframes] + [ref.mask for ref in job.index_masks]
     parts = {
         "job": job.to_dict(),
-        "input": file_identity(job.input),
+        "input": clip_identity(job.input),
         "masks": {mask: hashlib.sha256(Path(mask).read_bytes()).hexdigest() for mask in masks},
         "config": asdict(job.config()),
         "weights": _weights_digest(*file_identity(resolve_weights(job.weights))),

@@ -17,7 +17,7 @@ from pathlib import Path
 from vos_core import SegmentConfig
 from vos_core.propagation import Keyframe
 
-from .fit_cache import file_identity, keyframe_ids
+from .fit_cache import Notice, clip_identity, file_identity, keyframe_ids, unheard
 
 RECORD = ".vos-run.json"
 
@@ -36,20 +36,41 @@ class RunRecord:
            start: int, end: int, matte: dict | None = None) -> RunRecord:
         """The record of a run; ``matte``: how its mattes were made from the masks (edge settings, bit
         depth), so that changing them runs the whole range again."""
-        parts = [file_identity(clip), file_identity(weights), config.to_dict(), sorted(objects), matte]
+        parts = [clip_identity(clip), file_identity(weights), config.to_dict(), sorted(objects), matte]
         key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
         return cls(key, start, end, {str(oid): keyframe_ids(keys) for oid, keys in objects.items()})
 
     @classmethod
-    def read(cls, folder: str | Path) -> RunRecord | None:
-        """The record in an output folder, or None (no folder, no record, or an unreadable one)."""
+    def read(cls, folder: str | Path, notice: Notice = unheard) -> RunRecord | None:
+        """The record in an output folder, or None: no folder or no record, or a damaged one (told
+        to ``notice``, naming the file; every frame is then segmented again)."""
+        path = Path(folder) / RECORD
         try:
-            return cls(**json.loads((Path(folder) / RECORD).read_text()))
-        except (OSError, ValueError, TypeError):
+            data = json.loads(path.read_text())
+        except (FileNotFoundError, NotADirectoryError):
             return None
+        except (OSError, ValueError) as exc:
+            notice(f"{path} cannot be read ({type(exc).__name__}), so every frame is segmented again")
+            return None
+        if not _well_formed(data):
+            notice(f"{path} is damaged, so every frame is segmented again")
+            return None
+        return cls(**data)
 
     def write(self, folder: str | Path) -> None:
         (Path(folder) / RECORD).write_text(json.dumps(asdict(self)))
+
+
+def _well_formed(data: object) -> bool:
+    """Whether ``data`` has a record's fields with their types: ``keyframes`` maps object ids to
+    ``{frame number: digest}``."""
+    if not (isinstance(data, dict) and set(data) == {"key", "start", "end", "keyframes"}):
+        return False
+    numbers = all(type(data[name]) is int for name in ("start", "end"))
+    keyframes = data["keyframes"]
+    return (isinstance(data["key"], str) and numbers and isinstance(keyframes, dict)
+            and all(isinstance(ids, dict) and all(isinstance(f, str) and f.isdigit() and isinstance(d, str)
+                                                  for f, d in ids.items()) for ids in keyframes.values()))
 
 
 def correction_span(old: RunRecord | None, new: RunRecord) -> tuple[int, int, set[int]] | None:

@@ -9,6 +9,8 @@ One JSON object per line, with ``"event"`` naming its kind:
 - ``done``:      output (or outputs, one per file written), frames, seconds
 - ``error``:     message (one sentence for the user), kind (the error class, ``internal`` for a
                  bug: see :func:`error_fields`), and input in batch runs
+- ``notice``:    message: something the user should know that does not stop the job (a damaged
+                 cache entry or run record, ignored)
 - ``cancelled``: (no fields)
 """
 

@@ -15,7 +15,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, ItemsView, Sequence
 from pathlib import Path
 
 import torch
@@ -23,6 +23,13 @@ import torch
 from vos_core import SegmentConfig
 from vos_core.media import IMAGE_SUFFIXES
 from vos_core.propagation import Keyframe
+
+#: Where a component tells the user something that does not stop the run (a ``notice`` event).
+Notice = Callable[[str], None]
+
+
+def unheard(message: str) -> None:
+    """The default :data:`Notice`: nobody is listening."""
 
 
 def default_folder() -> Path:
@@ -43,23 +50,27 @@ INFERENCE_SETTINGS = frozenset({
 
 
 def file_identity(path: str | Path) -> list:
-    """What a clip or weights file is on disk, cheaply: a file's resolved path, size and modification
-    time; for an image sequence (a folder, or an ffmpeg pattern such as ``f/%05d.png``) its
-    resolved folder and the name, size and modification time of every frame, so that frames
-    changed in place are noticed (a folder's own time changes only when names come or go)."""
-    text = str(path)
-    if "%" in text:
-        folder = Path(text).parent
-        frame = re.compile(re.sub(r"%0?\d*d", r"\\d+", re.escape(Path(text).name)).replace("%%", "%"))
-        return _frames_identity(folder, lambda name: bool(frame.fullmatch(name)))
+    """A file's (or folder's) resolved path, size and modification time; the text alone if it is not there."""
     path = Path(path)
-    if path.is_dir():
-        return _frames_identity(path, lambda name: Path(name).suffix.lower() in IMAGE_SUFFIXES)
     try:
         stat = path.stat()
     except OSError:
-        return [text]
+        return [str(path)]
     return [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
+
+
+def clip_identity(clip: str | Path) -> list:
+    """What an input clip is on disk, cheaply: a video file's :func:`file_identity`; for an image
+    sequence (a folder, or an ffmpeg pattern such as ``f/%05d.png``) its resolved folder and the
+    name, size and modification time of every frame, so that frames changed in place are noticed
+    (a folder's own time changes only when names come or go)."""
+    text = str(clip)
+    if "%" in text:
+        frame = re.compile(re.sub(r"%0?\d*d", r"\\d+", re.escape(Path(text).name)).replace("%%", "%"))
+        return _frames_identity(Path(text).parent, lambda name: bool(frame.fullmatch(name)))
+    if Path(clip).is_dir():
+        return _frames_identity(Path(clip), lambda name: Path(name).suffix.lower() in IMAGE_SUFFIXES)
+    return file_identity(clip)
 
 
 def _frames_identity(folder: Path, is_frame: Callable[[str], bool]) -> list:
@@ -74,7 +85,7 @@ def _frames_identity(folder: Path, is_frame: Callable[[str], bool]) -> list:
 def clip_key(clip: str | Path, config: SegmentConfig, weights: str | Path, obj_id: int) -> str:
     """What an object's fitted network depends on, apart from its keyframes."""
     settings = {name: value for name, value in config.to_dict().items() if name not in INFERENCE_SETTINGS}
-    parts = [file_identity(clip), file_identity(weights), settings, obj_id]
+    parts = [clip_identity(clip), file_identity(weights), settings, obj_id]
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
 
 
@@ -84,6 +95,23 @@ def keyframe_ids(keyframes: Sequence[Keyframe]) -> dict[str, str]:
             for k in keyframes}
 
 
+def _entry_keyframes(meta: Path, notice: Notice) -> ItemsView[str, str] | None:
+    """The keyframe ids an index entry holds; None if it is gone (another run evicted it) or
+    damaged (told to ``notice``: it is skipped, and storing the same fit again replaces it)."""
+    try:
+        data = json.loads(meta.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        notice(f"the fit cache entry {meta} cannot be read ({type(exc).__name__}) and is skipped")
+        return None
+    ids = data.get("keyframes") if isinstance(data, dict) else None
+    if not (isinstance(ids, dict) and all(isinstance(v, str) for v in ids.values())):
+        notice(f"the fit cache entry {meta} is damaged (no keyframe list) and is skipped")
+        return None
+    return ids.items()
+
+
 class FitCache:
     """Fitted networks on disk; see the module docstring."""
 
@@ -91,26 +119,28 @@ class FitCache:
         self.folder = Path(folder) if folder is not None else default_folder()
         self.keep = keep
 
-    def lookup(self, key: str, keyframes: Sequence[Keyframe], refit_iters: int) -> tuple[dict, int] | None:
+    def lookup(
+        self, key: str, keyframes: Sequence[Keyframe], refit_iters: int, notice: Notice = unheard
+    ) -> tuple[dict, int] | None:
         """``(state_dict, further steps)`` to start from, or None to fine-tune from the parent.
 
         An exact match needs 0 further steps; otherwise the entry with the most keyframes that
-        are all among ``keyframes`` (same frames, same masks) needs ``refit_iters``.
+        are all among ``keyframes`` (same frames, same masks) needs ``refit_iters``. A damaged
+        entry is a miss, told to ``notice`` naming its file.
         """
         wanted = keyframe_ids(keyframes).items()
         best: tuple[int, Path] | None = None
         for meta in self.folder.glob(f"{key}-*.json"):
-            try:
-                have = json.loads(meta.read_text())["keyframes"].items()
-            except (OSError, ValueError, KeyError):
-                continue
-            if have <= wanted and (best is None or len(have) > best[0]):
+            have = _entry_keyframes(meta, notice)
+            if have is not None and have <= wanted and (best is None or len(have) > best[0]):
                 best = (len(have), meta)
         if best is None:
             return None
+        weights = best[1].with_suffix(".pt")
         try:
-            state = torch.load(best[1].with_suffix(".pt"), map_location="cpu", weights_only=True)
-        except Exception:  # noqa: BLE001 - a damaged entry is a cache miss, not an error
+            state = torch.load(weights, map_location="cpu", weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - a damaged entry is a cache miss, not an error
+            notice(f"the fit cache entry {weights} cannot be read ({type(exc).__name__}), so the object is fine-tuned again")
             return None
         return state, 0 if best[0] == len(wanted) else refit_iters
 

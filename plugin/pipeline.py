@@ -71,7 +71,9 @@ def segment_stream(
         for key in keyframes:
             predictor.add_mask(session, key.frame, images[key.frame], key.mask, obj_id)
     keys = {oid: clip_key(clip, config, info["path"], oid) for oid in objects} if fit_cache and clip else {}
-    warm = {oid: hit for oid, key in keys.items() if (hit := fit_cache.lookup(key, objects[oid], config.refit_iters))}
+    notice = _notices(emit)
+    warm = {oid: hit for oid, key in keys.items()
+            if (hit := fit_cache.lookup(key, objects[oid], config.refit_iters, notice))}
 
     def progress(stage: str, started: float) -> Callable[..., None]:
         def report(done: int, total: int | None, frame: FrameConfidence | None = None) -> None:
@@ -111,6 +113,11 @@ def segment_stream(
     emit("confidence", {"suggested": suggest_corrections(track), "low_runs": sorted([a, b] for a, b, _ in low_runs(track))})
 
 
+def _notices(emit: EventSink) -> Callable[[str], None]:
+    """A plugin.fit_cache.Notice that sends each message as a ``notice`` event."""
+    return lambda message: emit("notice", {"message": message})
+
+
 def index_map(masks: dict[int, np.ndarray]) -> np.ndarray:
     """All objects in one H×W uint8 map: each pixel the id of its object, 0 for background."""
     out = np.zeros(next(iter(masks.values())).shape, np.uint8)
@@ -143,7 +150,7 @@ def run_job(
     end = len(source) - 1 if job.end is None else job.end
     record = RunRecord.of(job.input, config, resolve_weights(job.weights), objects, job.start, end,
                           {**refine.to_dict(), "depth": job.matte_depth})
-    previous = [RunRecord.read(path) for _, _, path in files]
+    previous = [RunRecord.read(path, _notices(emit)) for _, _, path in files]
     whole = any(out.kind == "index" for out, _, _ in files) or any(p != previous[0] for p in previous)
     span = None if whole else correction_span(previous[0], record)
     first, last, redo = span if span else (job.start, end, set(objects))

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from small_clip import write_small_clip
 
 from plugin.correction import RunRecord, correction_span
 from plugin.fit_cache import FitCache
@@ -99,3 +100,18 @@ def test_correction_reruns_only_between_neighbours(tmp_path, davis_root):
     assert all(final[f"{i:05d}.png"] == after[f"{i:05d}.png"] for i in range(7, 12))
     assert np.array_equal(read_mask(out / "00003.png"), read_mask(masks[3]))
     assert not list(Path(tmp_path).glob(".matte.*"))  # no partial or old folder left
+
+
+def test_a_damaged_record_in_the_output_reruns_everything_and_says_so(tmp_path, davis_root):
+    """A malformed .vos-run.json was an internal AttributeError on every later run of that clip."""
+    clip = write_small_clip(tmp_path, davis_root)
+    out = tmp_path / "matte"
+    job = Job(input=str(clip / "frames"), outputs=(Output("matte", str(out)),),
+              objects=(ObjectSpec(1, (MaskRef(0, str(clip / "mask.png")),)),),
+              settings={"finetune_iters": 0, "infer_height": 64, "detector": "none"})
+    run_job(job)
+    (out / ".vos-run.json").write_text('{"key": "k", "start": 0, "end": 5, "keyframes": {"1": []}}')
+    events = []
+    run_job(job, lambda kind, fields: events.append((kind, fields)))
+    assert ("notice", {"message": f"{out / '.vos-run.json'} is damaged, so every frame is segmented again"}) in events
+    assert dict(events)["done"]["kept"] == 0 and RunRecord.read(out) is not None

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from dataclasses import fields, replace
 
+import numpy as np
 import pytest
+import torch
 
 from plugin.batch_manifest import fingerprint
-from plugin.correction import RunRecord
-from plugin.fit_cache import INFERENCE_SETTINGS, clip_key, file_identity
+from plugin.correction import RECORD, RunRecord
+from plugin.fit_cache import INFERENCE_SETTINGS, FitCache, clip_identity, clip_key
 from plugin.jobs import Job
 from vos_core import SegmentConfig
+from vos_core.propagation import Keyframe
 
 #: A valid other value for the settings that :func:`other` would make invalid.
 ALTERNATES = {"precision": "float32", "crop_size": 64, "crop_context": 1.0, "detector": "none", "postprocess": "clip",
@@ -76,10 +79,10 @@ def test_frames_changed_in_place_change_the_clips_identity(tmp_path, form):
     folder = frames_folder(tmp_path)
     clip = str(folder) if form == "folder" else str(folder / "%05d.jpg")
     config = SegmentConfig()
-    before = file_identity(clip), key(config, tmp_path, clip)
+    before = clip_identity(clip), key(config, tmp_path, clip)
     record = RunRecord.of(clip, config, tmp_path / "parent.pth", {1: []}, 0, 7)
     overwrite(folder / "00005.jpg")
-    assert file_identity(clip) != before[0]
+    assert clip_identity(clip) != before[0]
     assert key(config, tmp_path, clip) != before[1]
     assert RunRecord.of(clip, config, tmp_path / "parent.pth", {1: []}, 0, 7).key != record.key
 
@@ -88,8 +91,8 @@ def test_a_pattern_names_only_its_own_frames(tmp_path):
     folder = frames_folder(tmp_path, 2)
     (folder / "notes.txt").write_text("not a frame")
     (folder / "00000.png").write_bytes(b"another sequence")
-    assert [name for name, _, _ in file_identity(str(folder / "%05d.jpg"))[1]] == ["00000.jpg", "00001.jpg"]
-    assert [name for name, _, _ in file_identity(folder)[1]] == ["00000.jpg", "00000.png", "00001.jpg"]
+    assert [name for name, _, _ in clip_identity(str(folder / "%05d.jpg"))[1]] == ["00000.jpg", "00001.jpg"]
+    assert [name for name, _, _ in clip_identity(folder)[1]] == ["00000.jpg", "00000.png", "00001.jpg"]
 
 
 def test_a_batch_rerun_sees_frames_changed_in_place(tmp_path):
@@ -100,3 +103,52 @@ def test_a_batch_rerun_sees_frames_changed_in_place(tmp_path):
     before = fingerprint(job)
     overwrite(folder / "00005.jpg")
     assert fingerprint(job) != before
+
+
+MASK = np.zeros((8, 8), np.uint8)
+
+
+@pytest.mark.parametrize("index", ["[1, 2]", '{"keyframes": 5}', '{"keyframes": {"0": 5}}', "{not json", '"text"'])
+def test_a_damaged_index_entry_is_a_miss_that_names_its_file(tmp_path, index):
+    """Each of these was an internal error (AttributeError, TypeError) that broke the clip for good."""
+    cache, heard = FitCache(tmp_path), []
+    cache.store("clip", [Keyframe(0, MASK)], {"w": torch.ones(2)})
+    (entry,) = tmp_path.glob("clip-*.json")
+    entry.write_text(index)
+    assert cache.lookup("clip", [Keyframe(0, MASK)], 7, heard.append) is None
+    assert len(heard) == 1 and str(entry) in heard[0] and "skipped" in heard[0]
+    cache.store("clip", [Keyframe(0, MASK)], {"w": torch.ones(2)})  # storing the fit again mends it
+    assert cache.lookup("clip", [Keyframe(0, MASK)], 7)[1] == 0
+
+
+def test_damaged_weights_are_a_miss_that_names_their_file(tmp_path):
+    cache, heard = FitCache(tmp_path), []
+    cache.store("clip", [Keyframe(0, MASK)], {"w": torch.ones(2)})
+    (weights,) = tmp_path.glob("clip-*.pt")
+    weights.write_bytes(b"truncated")
+    assert cache.lookup("clip", [Keyframe(0, MASK)], 7, heard.append) is None
+    assert len(heard) == 1 and heard[0].startswith(f"the fit cache entry {weights} cannot be read (")
+    assert heard[0].endswith("), so the object is fine-tuned again")
+
+
+@pytest.mark.parametrize("record", [
+    "[]", "{not json", '{"key": "k", "start": 0, "end": 5}', '{"key": "k", "start": 0, "end": 5, "keyframes": []}',
+    '{"key": "k", "start": 0, "end": 5, "keyframes": {"1": ["0"]}}',
+    '{"key": "k", "start": 0, "end": 5, "keyframes": {"1": {"first": "ab"}}}',
+    '{"key": "k", "start": "0", "end": 5, "keyframes": {}}',
+])
+def test_a_damaged_run_record_means_redo_everything_and_names_its_file(tmp_path, record):
+    (tmp_path / RECORD).write_text(record)
+    heard = []
+    assert RunRecord.read(tmp_path, heard.append) is None
+    assert len(heard) == 1 and heard[0].endswith(", so every frame is segmented again")
+    assert heard[0].startswith((f"{tmp_path / RECORD} is damaged", f"{tmp_path / RECORD} cannot be read"))
+
+
+def test_a_missing_run_record_is_no_record_and_no_notice(tmp_path):
+    heard = []
+    assert RunRecord.read(tmp_path / "absent", heard.append) is None and RunRecord.read(tmp_path, heard.append) is None
+    assert heard == []
+    good = RunRecord("k", 0, 5, {"1": {"0": "ab"}})
+    good.write(tmp_path)
+    assert RunRecord.read(tmp_path, heard.append) == good and heard == []

@@ -29,3 +29,11 @@ def test_terminal_gets_one_redrawn_line():
     text = feed(Terminal())
     assert text.count("\r") == 50 and text.count("\n") == 2
     assert text.endswith("wrote out/ (3 frames, 1.5 s)\n")
+
+
+def test_a_notice_gets_its_own_line_on_the_bar():
+    stream = Terminal()
+    report = ProgressReporter("bar", stream)
+    report("progress", {"stage": "segment", "done": 1, "total": 4, "fps": 2.0, "eta_s": 1.5})
+    report("notice", {"message": "mattes/.vos-run.json is damaged, so every frame is segmented again"})
+    assert stream.getvalue().endswith("\nnote: mattes/.vos-run.json is damaged, so every frame is segmented again\n")

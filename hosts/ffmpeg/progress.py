@@ -62,6 +62,8 @@ class ProgressReporter:
             self._print(f"[{fields['clip']}/{fields['clips']}] {fields['input']}")
         elif kind == "error":
             self._print(f"failed: {fields['message']}")
+        elif kind == "notice":
+            self._print(f"note: {fields['message']}")
         elif kind == "done":
             self._print(f"wrote {fields['output']} ({fields['frames']} frames, {fields['seconds']:.1f} s)")
 
