@@ -54,7 +54,8 @@ def evaluate_sequence(
 
     ``variants`` name filtering configs scored on the same maps and detections (an ablation
     costs one fine-tuning); by default the predictor's own config, under the name "". With
-    crops each variant places its own (from its own masks), so the network runs per variant.
+    crops, the variant that is the predictor's own config (else the first) places them: every
+    variant filters the same maps, as without crops.
     """
     base, finetune_s = fitted_session(predictor, seq)
     sessions = {name: predictor.clone_session(base, cfg) for name, cfg in variants.items()} if variants else {"": base}
@@ -65,16 +66,16 @@ def evaluate_sequence(
     # With variants, each one's filters are timed, so the time is that of one run per variant.
     infer_s = dict.fromkeys(sessions, 0.0)
     clock = time.perf_counter()
-    own_maps = bool(predictor.config.crop_size)
+    placer = next((sessions[name] for name, cfg in (variants or {}).items() if cfg == predictor.config),
+                  next(iter(sessions.values())))
     for index, frame in enumerate(seq.frames):
-        maps = None if own_maps else predictor.maps(base, index, frame)
+        maps = predictor.maps(placer, index, frame)
         detections = predictor.detect(frame, *sessions.values())
         shared_s = time.perf_counter() - clock
         gt = read_mask(seq.masks[index]) if 0 < index < n - 1 else None
         for name, session in sessions.items():
             clock = time.perf_counter()
-            session_maps = predictor.maps(session, index, frame) if own_maps else maps
-            matte = predictor.finish_frame(session, index, frame, session_maps, detections).matte
+            matte = predictor.finish_frame(session, index, frame, maps, detections).matte
             infer_s[name] += shared_s + time.perf_counter() - clock
             missed[name] += int(any(o.tracker.state.missed > 0 for o in session.objects.values()))
             if gt is not None:

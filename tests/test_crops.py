@@ -167,3 +167,31 @@ def test_parent_training_on_480p_patches_resumes_where_it_stopped(davis_root, tm
         torch.testing.assert_close(p, q, msg=name)
     assert "480p" in info["meta"]["data"] and info["meta"]["train_config"]["batch"] == 2
 
+
+
+@pytest.mark.slow
+def test_keyframes_tracked_outward_get_crops_on_their_second_pass(davis_root, monkeypatch):
+    """Keyframes on frames 40 and 46 of libby: frames before, between and after are tracked
+    outward; the second pass places a crop on each from the first pass's mask there."""
+    from vos_core.clip_store import ClipStore
+
+    cropped: list[int] = []
+    put_crop = ClipStore.put_crop
+    monkeypatch.setattr(ClipStore, "put_crop", lambda self, oid, i, *a: cropped.append(i) or put_crop(self, oid, i, *a))
+    config = SegmentConfig(finetune_iters=10, augment_copies=10, detector="none", crop_size=160)
+    net, _ = load_net()
+    predictor = VideoPredictor(net, config)
+    frames = [frame_and_mask(davis_root, "libby", i)[0] for i in range(48)]
+    masks = {i: frame_and_mask(davis_root, "libby", i)[1] for i in (40, 46)}
+    session = predictor.new_session()
+    for i, mask in masks.items():
+        predictor.add_mask(session, i, frames[i], mask)
+    results = list(predictor.propagate(session, frames, start=37, end=47))
+    assert [r.index for r in results] == list(range(37, 48))
+    for r in results:
+        if r.index in masks:
+            np.testing.assert_array_equal(r.masks[1], masks[r.index])
+    # Every frame in range got a crop (the dog stays small), keyframes included.
+    assert sorted(cropped) == list(range(11))
+    truth = [frame_and_mask(davis_root, "libby", r.index)[1] for r in results]
+    assert np.mean([jaccard(r.masks[1], t) for r, t in zip(results, truth)]) > 0.5

@@ -6,7 +6,9 @@ once per frame in decode order and its maps (network resolution), the scaled fra
 go to memory-mapped files in a private temporary folder that is removed on close. At the
 network's 240 lines that is about 0.3 MB per frame plus 0.5 MB per object per frame (maps are
 kept in float32 so a run from the store thresholds exactly what a streaming run does); RAM
-holds one frame of each. Detections (a few boxes per frame) stay in memory.
+holds one frame of each. Detections (a few boxes per frame) stay in memory. With crops, each
+object's crop maps are kept as cut (crop pixels, 0.4 MB for a 320-pixel crop) with their warps,
+and laid back on the frame when read.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Self
 
 import numpy as np
 
+from .crops import paste
 from .detection import Detection
 
 
@@ -34,9 +37,27 @@ class ClipStore:
         self._masks: dict[tuple[int, bool], np.memmap] = {}
         self._lost: dict[tuple[int, bool], np.ndarray] = {}
         self._bytes = (full_shape[0] * full_shape[1] + 7) // 8
+        self._crops: dict[int, tuple[np.memmap, np.ndarray]] = {}
 
     def _array(self, name: str, shape: tuple[int, ...], dtype: type) -> np.memmap:
         return np.lib.format.open_memmap(self._dir / f"{name}.npy", mode="w+", dtype=dtype, shape=shape)
+
+    def put_crop(self, oid: int, i: int, patch_map: np.ndarray, warp: np.ndarray) -> None:
+        """Store object ``oid``'s map of a crop (side×side float32) on frame ``i`` and the crop's
+        warp (``crops.crop_warp``); :meth:`map_at` then returns it in place of the whole-frame map."""
+        if oid not in self._crops:
+            side = patch_map.shape[0]
+            self._crops[oid] = (self._array(f"crop{oid}", (self.n, side, side), np.float32), np.full((self.n, 2, 3), np.nan))
+        maps, warps = self._crops[oid]
+        maps[i], warps[i] = patch_map, warp
+
+    def map_at(self, oid: int, i: int) -> np.ndarray:
+        """Object ``oid``'s map on frame ``i``: its crop's, laid on the frame (H×W), where
+        :meth:`put_crop` stored one; else the whole-frame map (network resolution)."""
+        if oid in self._crops and not np.isnan(self._crops[oid][1][i, 0, 0]):
+            maps, warps = self._crops[oid]
+            return paste(np.asarray(maps[i]), warps[i], self.full_shape)
+        return np.asarray(self.maps[oid][i])
 
     def put_mask(self, oid: int, forward: bool, i: int, mask: np.ndarray, lost: int = 0) -> None:
         """Store run (``oid``, direction)'s H×W mask (non-zero = object) for frame ``i``, and for how
@@ -62,6 +83,7 @@ class ClipStore:
         self.small = None  # type: ignore[assignment]
         self.maps.clear()
         self._masks.clear()
+        self._crops.clear()
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> Self:

@@ -352,6 +352,7 @@ class VideoPredictor:
         height, width = session.frame_shape
         small_shape = self.small_frame(np.zeros((height, width, 3), np.uint8)).shape[:2]
         with ClipStore(end - start + 1, small_shape, (height, width), list(session.objects)) as store:
+            passes = 2 if self.config.crop_size else 1
             count = 0
             for i, frame in enumerate(islice(frames, start, end + 1)):
                 self._check_size(session, start + i, frame)
@@ -361,14 +362,17 @@ class VideoPredictor:
                 store.detections[i] = self.detect(frame, session)
                 count = i + 1
                 if on_scan is not None:
-                    on_scan(count, store.n)
+                    on_scan(count, store.n * passes)
             if count == 0:
                 return
             end = start + count - 1
             forward = {oid: self._track_outward(cfg, store, obj, start, end) for oid, obj in session.objects.items()}
+            if self.config.crop_size:
+                self._scan_crops(session, store, frames, start, forward, on_scan)
+                forward = {oid: self._track_outward(cfg, store, obj, start, end) for oid, obj in session.objects.items()}
             for i, frame in enumerate(islice(frames, start, end + 1)):
                 index = start + i
-                full = {oid: upsample_map(np.asarray(store.maps[oid][i]), frame, cfg.upsample) for oid in forward}
+                full = {oid: upsample_map(store.map_at(oid, i), frame, cfg.upsample) for oid in forward}
                 claims, lost = {}, {}
                 for oid, obj in session.objects.items():
                     if index in obj.keyframes:
@@ -378,6 +382,29 @@ class VideoPredictor:
                         lost[oid] = store.lost(oid, forward[oid][i], i)
                 masks = _output_masks(session, index, full, claims)
                 yield FrameResult(index, full, masks, tuple(store.detections[i]), frame, lost)
+
+    def _scan_crops(
+        self,
+        session: Session,
+        store: ClipStore,
+        frames: Iterable[np.ndarray],
+        start: int,
+        forward: dict[int, list[bool]],
+        on_scan: Callable[[int, int], None] | None,
+    ) -> None:
+        """The second pass with crops: on every frame, each object's crop goes where the first
+        pass's tracking (on whole-frame maps) put it on that same frame (the run the output takes),
+        so backward runs get crops too; its map replaces the whole-frame one in the store."""
+        side = self.config.crop_spec.side
+        for i, frame in enumerate(islice(frames, start, start + store.n)):
+            for oid, obj in session.objects.items():
+                drawn = obj.keyframes.get(start + i)
+                box = mask_box(drawn[1] if drawn else store.mask(oid, forward[oid][i], i))
+                warp = object_crop(box, store.full_shape, self.config.infer_height, self.config.crop_spec)
+                if warp is not None:
+                    store.put_crop(oid, i, self.predict_map(obj.net, cut(frame, warp, (side, side))), warp)
+            if on_scan is not None:
+                on_scan(store.n + i + 1, 2 * store.n)
 
     def _track_outward(self, cfg: SegmentConfig, store: ClipStore, obj: ObjectState, start: int, end: int) -> list[bool]:
         """Run ``obj``'s trackers from each keyframe in range; per frame, whether the output takes
@@ -408,10 +435,10 @@ class VideoPredictor:
         height, width = store.full_shape
         size_only = np.broadcast_to(np.zeros(3, np.uint8), (height, width, 3))
         for t in run.frames:
-            prob = np.asarray(store.maps[obj.obj_id][t])
+            prob = store.map_at(obj.obj_id, t)
             if prior is not None:
                 prior.advance(store.small[t])
-                prob = apply_prior(prob, prior.warp(previous), cfg.prior_weight, cfg.prior_sigma)
+                prob = _with_prior(prob, prior.warp(previous), cfg)
             guide = cv2.resize(store.small[t], (width, height)) if cfg.upsample == "guided" else size_only
             mask = tracker.step(upsample_map(prob, guide, cfg.upsample), store.detections[t])
             store.put_mask(obj.obj_id, run.forward, t, mask, tracker.state.missed)
