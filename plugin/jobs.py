@@ -25,8 +25,11 @@ Version 1, the old single-mask form (``mask``, ``mask_frame``, ``output``/``matt
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
+import types
+import typing
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -44,6 +47,10 @@ MAX_OBJECT_ID = 255
 EDGES = ("hard", "soft")
 REFINE_FIELDS = ("feather", "contrast", "shift_edge", "smooth", "chatter")
 MATTE_DEPTHS = (8, 16)
+#: Upper bounds of the settings the core leaves open, so that a typo (an extra zero or six) is
+#: refused instead of a run that never ends or cannot fit in memory.
+SETTING_LIMITS = {"finetune_iters": 100_000, "refit_iters": 100_000, "augment_copies": 1_000, "train_height": 4_320,
+                  "infer_height": 4_320, "max_missed": 100_000, "seed": 2**32 - 1}
 _LEGACY_FIELDS = {"mask", "mask_frame", "output", "matte", "alpha", "composite", "iters"}
 
 
@@ -119,8 +126,12 @@ class Job:
 
     def config(self):  # -> vos_core.SegmentConfig (imported here: this module stays standard-library only)
         """The preset with ``settings`` applied; VosError for an unknown preset or setting. Needs the core."""
-        from vos_core import get_preset
+        from vos_core import SegmentConfig, get_preset
 
+        kinds = typing.get_type_hints(SegmentConfig)
+        for name, value in self.settings.items():
+            if name in kinds and value is not None:  # None keeps the preset's value; unknown names: with_overrides
+                check_setting(name, value, kinds[name])
         return get_preset(self.preset).with_overrides(**self.settings)
 
     def refine_settings(self):  # -> vos_core.alpha.RefineSettings (imported here, as in config())
@@ -356,12 +367,35 @@ def _object(n: int, item: Any) -> ObjectSpec:
     return ObjectSpec(obj_id, keyframes, name)
 
 
+def check_setting(name: str, value: Any, kind: Any) -> None:
+    """JobError unless ``value`` (from a job file, where anything may come) is of the setting's type
+    ``kind``: a bool for a flag (``"no"`` is not false), a whole number for ``int``, a finite number
+    for ``float``, text for ``str``; numbers also within :data:`SETTING_LIMITS`."""
+    options = [k for k in typing.get_args(kind) if k is not type(None)] if isinstance(kind, types.UnionType) else [kind]
+    kind = options[0]
+    if typing.get_origin(kind) is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise JobError(f"settings: {name} must be a list of numbers, got {value!r}")
+        for item in value:
+            check_setting(name, item, float)
+        return
+    what = {bool: "true or false", int: "a whole number", float: "a finite number", str: "text"}[kind]
+    if kind is float:
+        fits = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    else:
+        fits = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+    if not fits:
+        raise JobError(f"settings: {name} must be {what}, got {value!r}")
+    if name in SETTING_LIMITS and value > SETTING_LIMITS[name]:
+        raise JobError(f"settings: {name} must be at most {SETTING_LIMITS[name]}, got {value}")
+
+
 def _refine(values: dict[str, Any]) -> dict[str, Any]:
     """``refine`` overrides: known RefineSettings fields with numbers (their ranges are the core's to check)."""
     read = _Fields(values, "refine", set(REFINE_FIELDS))
     for key, value in read.data.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise JobError(f"refine: {key} must be a number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise JobError(f"refine: {key} must be a finite number, got {value!r}")
     return values
 
 

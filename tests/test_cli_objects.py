@@ -158,6 +158,25 @@ def test_batch_rows_that_are_malformed_name_their_row(swan, tmp_path):
     assert run.returncode == 2 and "job 1: invalid literal for int()" in run.stderr
 
 
+def test_a_csv_row_with_an_extra_cell_names_its_row(swan, tmp_path):
+    """Was an internal TypeError (csv files the extra cell under the key None)."""
+    (tmp_path / "jobs.csv").write_text(f"input,mask,output\n{swan / 'frames'},{swan / 'mask.png'},o,surplus\n")
+    run = vos("batch", str(tmp_path / "jobs.csv"), *FAST)
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[-1] == "vos-matte: error: job 1: the row has 1 more cell(s) than the header has columns"
+
+
+def test_a_rows_settings_are_checked_before_any_clip_runs(swan, tmp_path):
+    jobs = [{"input": str(swan / "frames"), "mask": str(swan / "mask.png"), "output": str(tmp_path / "a")},
+            {"input": str(swan / "frames"), "mask": str(swan / "mask.png"), "output": str(tmp_path / "b"),
+             "settings": {"temporal": "no"}}]
+    (tmp_path / "jobs.json").write_text(json.dumps(jobs))
+    run = vos("batch", str(tmp_path / "jobs.json"), *FAST)
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[-1] == "vos-matte: error: job 2: settings: temporal must be true or false, got 'no'"
+    assert not (tmp_path / "a").exists()
+
+
 def test_pipe_takes_its_mask_on_the_first_frame(swan):
     """stdin is read once: backward propagation from a later keyframe is impossible, so pipe says so up front."""
     run = subprocess.run([sys.executable, "-m", "hosts.ffmpeg.cli", "pipe", "--size", "214x120", "--mask",

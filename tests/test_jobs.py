@@ -116,3 +116,37 @@ def test_the_spec_imports_nothing_but_the_standard_library():
              "heavy = {'numpy', 'torch', 'cv2', 'vos_core', 'PIL'} & set(sys.modules); print(sorted(heavy))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"temporal": "no"}, "settings: temporal must be true or false, got 'no'"),
+    ({"cache_features": 0}, "settings: cache_features must be true or false, got 0"),
+    ({"finetune_iters": "50"}, "settings: finetune_iters must be a whole number, got '50'"),
+    ({"finetune_iters": 50.0}, "settings: finetune_iters must be a whole number, got 50.0"),
+    ({"seed": True}, "settings: seed must be a whole number, got True"),
+    ({"learning_rate": float("nan")}, "settings: learning_rate must be a finite number, got nan"),
+    ({"prior_sigma": float("inf")}, "settings: prior_sigma must be a finite number, got inf"),
+    ({"high_threshold": "0.9"}, "settings: high_threshold must be a finite number, got '0.9'"),
+    ({"augment_scale": [0.5, float("inf")]}, "settings: augment_scale must be a finite number, got inf"),
+    ({"augment_scale": 0.5}, "settings: augment_scale must be a list of numbers, got 0.5"),
+    ({"detector": 3}, "settings: detector must be text, got 3"),
+    ({"finetune_iters": 10**9}, "settings: finetune_iters must be at most 100000, got 1000000000"),
+    ({"infer_height": 100_000}, "settings: infer_height must be at most 4320, got 100000"),
+])
+def test_settings_of_the_wrong_type_or_size_are_one_sentence(settings, message):
+    """"no" became True and "50" was an internal TypeError; NaN and huge values ran."""
+    job = Job.from_dict({**two_objects(), "settings": settings})
+    with pytest.raises(JobError, match=f"^{re.escape(message)}$"):
+        job.config()
+
+
+def test_settings_of_the_right_type_pass_and_none_keeps_the_preset():
+    job = Job.from_dict({**two_objects(), "settings": {"temporal": False, "learning_rate": 1, "high_threshold": None,
+                                                      "augment_scale": [0.8, 1.2], "finetune_iters": None}})
+    config = job.config()
+    assert (config.temporal, config.learning_rate, config.augment_scale) == (False, 1, (0.8, 1.2))
+
+
+def test_refine_values_must_be_finite():
+    with pytest.raises(JobError, match="refine: feather must be a finite number, got nan"):
+        Job.from_dict({**two_objects(), "refine": {"feather": float("nan")}})

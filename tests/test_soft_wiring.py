@@ -72,7 +72,7 @@ def test_job_edge_fields_round_trip_and_old_jobs_are_hard():
     ({"matte_depth": "16"}, "job: matte_depth must be one of 8, 16, got '16'"),
     ({"refine": [1]}, "job: refine must be a JSON object, got [1]"),
     ({"refine": {"feathr": 1}}, "refine has unknown field(s) feathr; known: chatter, contrast, feather, shift_edge, smooth"),
-    ({"refine": {"feather": "3"}}, "refine: feather must be a number, got '3'"),
+    ({"refine": {"feather": "3"}}, "refine: feather must be a finite number, got '3'"),
 ])
 def test_bad_edge_fields_are_one_sentence_errors(bad, says):
     with pytest.raises(JobError) as caught:

@@ -57,17 +57,23 @@ def read_rows(path: str) -> list[dict[str, Any]]:
 
 
 def job_from_row(n: int, row: dict[str, Any], defaults: dict[str, Any], from_csv: bool = False) -> Job:
-    """One row as a Job over ``defaults`` (the command line's options); UsageError naming row ``n`` if malformed."""
+    """One row as a Job over ``defaults`` (the command line's options); UsageError naming row ``n`` if
+    malformed, its settings included (so that no clip runs before every row is known good)."""
     from plugin.jobs import Job
+    from vos_core import VosError
 
+    if None in row:  # csv.DictReader files the cells beyond the header's columns under None
+        raise UsageError(f"job {n}: the row has {len(row[None])} more cell(s) than the header has columns")
     try:
         if from_csv:
             row = {k: int(v) if k in NUMBERS else _as_bool(v) if k in FLAGS else v for k, v in row.items()}
         settings = row.get("settings", {})
         if isinstance(settings, dict):  # anything else: Job.from_dict says what is wrong
             settings = {**defaults["settings"], **settings}
-        return Job.from_dict({**defaults, **row, "settings": settings})
-    except ValueError as exc:  # a cell that is not a number or flag, or a JobError (a ValueError too)
+        job = Job.from_dict({**defaults, **row, "settings": settings})
+        job.config()
+        return job
+    except (ValueError, VosError) as exc:  # a cell that is not a number or flag, a JobError, a setting out of range
         raise UsageError(f"job {n}: {exc}") from None
 
 
