@@ -31,6 +31,15 @@ def test_weights_env_folder_that_does_not_exist_is_an_error(monkeypatch, tmp_pat
         resolve_weights()
 
 
+def test_weights_env_folder_without_weights_is_an_error_not_the_bundled_parent(monkeypatch, tmp_path):
+    (tmp_path / "fasterrcnn_resnet50_fpn_coco.pth").write_bytes(b"a detector, not the appearance network")
+    monkeypatch.setenv("VOS_WEIGHTS_DIR", str(tmp_path))
+    with pytest.raises(WeightsError, match=rf"^no network weights found \(looked in: {tmp_path}\)"):
+        resolve_weights()
+    (tmp_path / "parent_fp16.pth").write_bytes(b"")
+    assert resolve_weights() == tmp_path / "parent_fp16.pth"
+
+
 class Interrupted(BaseException):
     """Stands for the process being killed between two file operations."""
 

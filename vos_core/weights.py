@@ -48,12 +48,13 @@ def search_dirs(weights: str | Path | None = None) -> list[Path]:
 def resolve_weights(weights: str | Path | None = None) -> Path:
     """Pick the appearance-network weights file to load.
 
-    ``weights`` may be a file or a folder; ``None`` means ``$VOS_WEIGHTS_DIR``, then the parent
-    network bundled with the package. In a folder the parent network wins over ImageNet VGG16.
+    ``weights`` may be a file or a folder; ``None`` means ``$VOS_WEIGHTS_DIR`` if set, else the
+    parent network bundled with the package. In a folder the parent network wins over ImageNet
+    VGG16. A folder given either way must hold one: other weights are never used instead.
     """
     if weights is not None and Path(weights).is_file():
         return Path(weights)
-    places = search_dirs(weights)[:1] if weights is not None else search_dirs()
+    places = search_dirs(weights)[:1] if weights is not None or os.environ.get(WEIGHTS_ENV) else search_dirs()
     for place in places:
         for name in (PARENT_FILE, IMAGENET_FILE):
             if (place / name).is_file():
