@@ -45,8 +45,11 @@ class ConfidenceReport:
         path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
 
     def summary(self) -> str:
-        """One line for people: the suggested frame and how many frames are low."""
+        """One line for people: how many frames are low and the suggested frame, or that no
+        correction is needed (the report still names the least confident frame)."""
         low = sum(1 for f in self.frames if any("low" in flags for flags in f["flags"].values()))
+        if not self.low_runs:
+            return f"confidence: no low-confidence frames of {len(self.frames)}; no correction needed"
         if not self.suggested:
             return f"confidence: {low} low-confidence frames of {len(self.frames)}; no frame to suggest"
         return (f"confidence: {low} low-confidence frames of {len(self.frames)}; "

@@ -101,6 +101,15 @@ def test_the_report_collects_progress_events_and_passes_them_on(tmp_path):
     assert "suggested correction frame: 7" in report.summary()
 
 
+def test_with_no_low_run_the_summary_says_no_correction_is_needed():
+    """It named a 'suggested correction frame' (the least confident one) even then."""
+    report = ConfidenceReport()
+    report("progress", {"stage": "segment", "done": 1, "total": 2, **hand_made([1.0, 0.8], {0}).frames[1].to_dict()})
+    report("confidence", {"suggested": [1], "low_runs": []})
+    assert report.summary() == "confidence: no low-confidence frames of 1; no correction needed"
+    assert report.to_dict()["suggested"] == [1]
+
+
 def test_cli_report_and_json_progress_carry_the_confidence(tmp_path_factory, davis_root):
     root = write_small_clip(tmp_path_factory.mktemp("swan"), davis_root, ext="png")
     out, path = root / "out", root / "report.json"
