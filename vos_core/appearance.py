@@ -122,6 +122,20 @@ class AppearanceNet(nn.Module):
         return fused.float(), side_logits
 
 
+class MapEnsemble(nn.Module):
+    """Several fine-tuned copies of one network whose maps are averaged (each copy saw other
+    augmented copies of the keyframes, so each errs elsewhere). Called like the network: N×1×H×W
+    logits, those of the mean probability."""
+
+    def __init__(self, members: list[AppearanceNet]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        prob = torch.stack([torch.sigmoid(net(x)) for net in self.members]).mean(0)
+        return torch.logit(prob, eps=1e-6)
+
+
 @cache
 def cpu_flags() -> frozenset[str]:
     """The CPU's feature flags as Linux lists them in /proc/cpuinfo (empty elsewhere); read once,

@@ -73,6 +73,9 @@ class SegmentConfig:
             long side is this many network pixels; fine-tuning then trains on such crops too.
         crop_context: a crop is the object's box grown by this fraction of its long side on
             every side (room for the motion to the next frame).
+        ensemble: fine-tune this many copies of the parent per object (augmentation seeds
+            ``seed``, ``seed + 1``, …) and average their maps; fine-tuning and the network cost
+            that many times as much.
     """
 
     finetune_iters: int = 100
@@ -102,6 +105,7 @@ class SegmentConfig:
     refit_iters: int = 25
     crop_size: int = 0
     crop_context: float = 0.5
+    ensemble: int = 1
 
     def __post_init__(self) -> None:
         for name in ("finetune_iters", "refit_iters"):
@@ -121,6 +125,8 @@ class SegmentConfig:
         object.__setattr__(self, "augment_scale", scale)
         if self.crop_size and not 32 <= self.crop_size <= 1024:
             raise VosError(f"crop_size must be 0 (off) or in 32..1024 pixels, got {self.crop_size}")
+        if not 1 <= self.ensemble <= 8:
+            raise VosError(f"ensemble must be in 1..8, got {self.ensemble}")
         if not 0.1 <= self.crop_context <= 3.0:
             raise VosError(f"crop_context must be in [0.1, 3], got {self.crop_context}")
         if self.train_height < 32 or self.infer_height < 32:

@@ -19,14 +19,14 @@ from __future__ import annotations
 import copy
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sized
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice, pairwise
 
 import cv2
 import numpy as np
 import torch
 
-from .appearance import AppearanceNet, compute_dtype, to_input
+from .appearance import AppearanceNet, MapEnsemble, compute_dtype, to_input
 from .augment import resize_to_height
 from .boxes import Box, mask_box
 from .clip_store import ClipStore
@@ -191,18 +191,29 @@ class VideoPredictor:
             raise InputError("no mask was added: annotate at least one object first")
         for obj in session.objects.values():
             if obj.net is None:
-                net = copy.deepcopy(self.net)
+                net = self._fresh_net()
                 iterations = None
                 if warm and obj.obj_id in warm:
                     state, iterations = warm[obj.obj_id]
                     net.load_state_dict(state)
                 examples = [obj.keyframes[k] for k in sorted(obj.keyframes)]
-                yield from fine_tune(net, examples, self.config, self.device, obj.obj_id, iterations)
+                members = net.members if isinstance(net, MapEnsemble) else [net]
+                for k, member in enumerate(members):
+                    config = replace(self.config, seed=self.config.seed + k)
+                    for step in fine_tune(member, examples, config, self.device, obj.obj_id, iterations):
+                        # One progress bar over all members.
+                        yield replace(step, step=k * step.total + step.step, total=len(members) * step.total)
                 obj.net = net
                 detections = {k: self.detect(image, session) for k, (image, _) in obj.keyframes.items()}
                 obj.known = keyframe_classes(session.config, [(obj.keyframes[k][1], d) for k, d in detections.items()])
                 first = min(obj.keyframes)
                 obj.tracker.start(obj.keyframes[first][1], detections[first], obj.known)
+
+    def _fresh_net(self) -> AppearanceNet | MapEnsemble:
+        """Copies of the parent to fine-tune for one object: one, or a ``MapEnsemble`` of ``ensemble``."""
+        if self.config.ensemble == 1:
+            return copy.deepcopy(self.net)
+        return MapEnsemble([copy.deepcopy(self.net) for _ in range(self.config.ensemble)])
 
     def clone_session(self, session: Session, config: SegmentConfig) -> Session:
         """A fitted session's objects with fresh tracks under another filtering config (ablations)."""
