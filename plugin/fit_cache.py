@@ -1,11 +1,12 @@
 """Fine-tuned networks kept between runs, so a correction does not redo the whole fine-tuning.
 
 An entry is one object's fitted network, keyed by everything that shaped it: the clip (path,
-size, modification time; of each frame for image sequences), the settings, the parent weights file and the object's keyframes
-(frame and mask bytes). A run whose keyframes match an entry exactly reuses it as is; a run
-that only *adds* keyframes to an entry's starts from it and trains ``refit_iters`` more steps
-on all keyframes. Entries live in ``$VOS_CACHE_DIR`` (default ``~/.cache/vos-matte/fits``),
-written atomically; the oldest are removed beyond ``keep`` entries (~60 MB each).
+size, modification time; of each frame for image sequences), the settings, the parent weights
+file and the object's keyframes (frame and mask bytes). A run whose keyframes match an entry
+exactly reuses it as is; a run that only *adds* keyframes to an entry's starts from it and
+trains ``refit_iters`` more steps on all keyframes. Entries live in ``$VOS_CACHE_DIR`` (default
+``~/.cache/vos-matte/fits``), written atomically; beyond ``max_bytes`` (an entry is ~60 MB) the
+least recently used are removed. Several processes (a batch's shots) may share one folder.
 """
 
 from __future__ import annotations
@@ -15,14 +16,23 @@ import json
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, ItemsView, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import torch
 
 from vos_core import SegmentConfig
 from vos_core.media import IMAGE_SUFFIXES
 from vos_core.propagation import Keyframe
+
+#: How large the cache may grow; the least recently used entries go first (an entry is ~60 MB).
+DEFAULT_MAX_BYTES = 512 * 2**20
+#: Half-written files (``TMP_PREFIX``) and weights without an index entry are left by a killed run
+#: once older than this; younger ones may be another process's store in progress.
+STALE_S = 3600
+TMP_PREFIX = ".tmp-"
 
 #: Where a component tells the user something that does not stop the run (a ``notice`` event).
 Notice = Callable[[str], None]
@@ -115,9 +125,9 @@ def _entry_keyframes(meta: Path, notice: Notice) -> ItemsView[str, str] | None:
 class FitCache:
     """Fitted networks on disk; see the module docstring."""
 
-    def __init__(self, folder: str | Path | None = None, keep: int = 8) -> None:
+    def __init__(self, folder: str | Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.folder = Path(folder) if folder is not None else default_folder()
-        self.keep = keep
+        self.max_bytes = max_bytes
 
     def lookup(
         self, key: str, keyframes: Sequence[Keyframe], refit_iters: int, notice: Notice = unheard
@@ -126,7 +136,7 @@ class FitCache:
 
         An exact match needs 0 further steps; otherwise the entry with the most keyframes that
         are all among ``keyframes`` (same frames, same masks) needs ``refit_iters``. A damaged
-        entry is a miss, told to ``notice`` naming its file.
+        entry is a miss, told to ``notice`` naming its file; one used is marked recently used.
         """
         wanted = keyframe_ids(keyframes).items()
         best: tuple[int, Path] | None = None
@@ -139,9 +149,12 @@ class FitCache:
         weights = best[1].with_suffix(".pt")
         try:
             state = torch.load(weights, map_location="cpu", weights_only=True)
+        except FileNotFoundError:
+            return None  # evicted by another run since its index entry was read
         except Exception as exc:  # noqa: BLE001 - a damaged entry is a cache miss, not an error
             notice(f"the fit cache entry {weights} cannot be read ({type(exc).__name__}), so the object is fine-tuned again")
             return None
+        _touch(best[1])
         return state, 0 if best[0] == len(wanted) else refit_iters
 
     def store(self, key: str, keyframes: Sequence[Keyframe], state: dict) -> None:
@@ -153,10 +166,10 @@ class FitCache:
         # pointing at a half-written file.
         self._write(self.folder / f"{name}.pt", lambda f: torch.save(state, f))
         self._write(self.folder / f"{name}.json", lambda f: f.write(json.dumps({"keyframes": ids}).encode()))
-        self._evict()
+        self._evict(keep=self.folder / f"{name}.json")
 
-    def _write(self, path: Path, write) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+    def _write(self, path: Path, write: Callable[[BinaryIO], object]) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=TMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as f:
                 write(f)
@@ -165,8 +178,47 @@ class FitCache:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def _evict(self) -> None:
-        entries = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
-        for meta in entries[: max(0, len(entries) - self.keep)]:
-            meta.unlink(missing_ok=True)
-            meta.with_suffix(".pt").unlink(missing_ok=True)
+    def _evict(self, keep: Path) -> None:
+        """Remove the least recently used entries (never ``keep``, the one just stored) until the
+        folder holds at most ``max_bytes``, and what killed runs left behind.
+
+        Other processes store and evict in the same folder meanwhile: a file gone by the time it
+        is looked at is skipped, and a half-written file or weights not yet indexed count as left
+        behind only once :data:`STALE_S` old.
+        """
+        entries, total, now = [], 0, time.time()
+        for path in self.folder.iterdir():
+            stat = _stat(path)
+            if stat is None or path.suffix not in (".json", ".pt") and not path.name.startswith(TMP_PREFIX):
+                continue
+            if path.suffix == ".json":
+                weights = _stat(path.with_suffix(".pt"))
+                size = stat.st_size + (weights.st_size if weights else 0)
+                entries.append((stat.st_mtime_ns, path, size))
+                total += size
+            elif (path.name.startswith(TMP_PREFIX) or not path.with_suffix(".json").exists()) \
+                    and now - stat.st_mtime > STALE_S:
+                path.unlink(missing_ok=True)
+        for _, meta, size in sorted(entries):
+            if total <= self.max_bytes:
+                break
+            if meta != keep:
+                meta.unlink(missing_ok=True)  # the index entry first: the weights are then unfindable
+                meta.with_suffix(".pt").unlink(missing_ok=True)
+                total -= size
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    """``path``'s stat, or None if another process removed it meanwhile."""
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+
+
+def _touch(path: Path) -> None:
+    """Mark an entry recently used (eviction goes by modification time); gone already is fine."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from dataclasses import fields, replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +15,7 @@ import torch
 
 from plugin.batch_manifest import fingerprint
 from plugin.correction import RECORD, RunRecord
-from plugin.fit_cache import INFERENCE_SETTINGS, FitCache, clip_identity, clip_key
+from plugin.fit_cache import INFERENCE_SETTINGS, STALE_S, FitCache, clip_identity, clip_key
 from plugin.jobs import Job
 from vos_core import SegmentConfig
 from vos_core.propagation import Keyframe
@@ -152,3 +156,70 @@ def test_a_missing_run_record_is_no_record_and_no_notice(tmp_path):
     good = RunRecord("k", 0, 5, {"1": {"0": "ab"}})
     good.write(tmp_path)
     assert RunRecord.read(tmp_path, heard.append) == good and heard == []
+
+
+def entry_bytes(folder, name: str) -> int:
+    return sum(p.stat().st_size for p in folder.glob(f"{name}-*"))
+
+
+def test_the_cache_is_bounded_by_bytes_and_keeps_the_recently_used(tmp_path):
+    cache = FitCache(tmp_path)
+    for name in ("a", "b"):
+        cache.store(name, [Keyframe(0, MASK)], {"w": torch.ones(100)})
+        os.utime(next(tmp_path.glob(f"{name}-*.json")), ns=(1, 10**18 + (name == "b")))  # a older than b
+    cache.max_bytes = 2 * entry_bytes(tmp_path, "a") + 10
+    assert cache.lookup("a", [Keyframe(0, MASK)], 7) is not None  # a is used now: b is the least recent
+    cache.store("c", [Keyframe(0, MASK)], {"w": torch.ones(100)})
+    assert sorted(p.name[0] for p in tmp_path.glob("*.json")) == ["a", "c"]
+    assert sorted(p.name[0] for p in tmp_path.glob("*.pt")) == ["a", "c"]
+    cache.max_bytes = 1  # the entry just stored is kept, however large
+    cache.store("d", [Keyframe(0, MASK)], {"w": torch.ones(100)})
+    assert [p.name[0] for p in tmp_path.iterdir()] == ["d", "d"]
+
+
+def test_leftovers_of_killed_runs_go_and_another_runs_store_in_progress_stays(tmp_path):
+    old, young = time.time() - 2 * STALE_S, time.time()
+    for name, when in ((".tmp-killed", old), ("orphan.pt", old), (".tmp-writing", young), ("indexing.pt", young)):
+        (tmp_path / name).write_bytes(b"x")
+        os.utime(tmp_path / name, (when, when))
+    FitCache(tmp_path).store("clip", [Keyframe(0, MASK)], {"w": torch.ones(2)})
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("clip-")) == [".tmp-writing", "indexing.pt"]
+
+
+def test_an_entry_another_process_removes_during_eviction_is_skipped(tmp_path, monkeypatch):
+    """Eviction stats every entry; one another process just evicted was a FileNotFoundError after fine-tuning."""
+    cache = FitCache(tmp_path)
+    cache.store("gone", [Keyframe(0, MASK)], {"w": torch.ones(2)})
+    (victim,) = tmp_path.glob("gone-*.json")
+    stat = Path.stat
+
+    def evicted_meanwhile(self, *args, **kwargs):
+        if self.name == victim.name and os.path.exists(victim):
+            os.unlink(victim)
+            os.unlink(victim.with_suffix(".pt"))
+        return stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", evicted_meanwhile)
+    cache.store("clip", [Keyframe(0, MASK)], {"w": torch.ones(2)})
+    assert [p.name[:4] for p in tmp_path.glob("*.json")] == ["clip"]
+
+
+WRITER = """
+import sys, torch
+from plugin.fit_cache import FitCache
+from vos_core.propagation import Keyframe
+import numpy as np
+cache = FitCache(sys.argv[1], max_bytes=20_000)
+for n in range(int(sys.argv[3])):
+    mask = np.full((4, 4), n % 256, np.uint8)
+    cache.store(f"{sys.argv[2]}{n % 7}", [Keyframe(n, mask)], {"w": torch.ones(50)})
+    cache.lookup(f"{sys.argv[2]}{(n + 3) % 7}", [Keyframe(n - 1, mask)], 5)
+"""
+
+
+def test_two_processes_storing_and_evicting_in_one_folder_do_not_fail(tmp_path):
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), name, "150"], stderr=subprocess.PIPE,
+                              text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}) for name in ("p", "q")]
+    errors = [proc.communicate()[1] for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], errors
+    assert sum(p.stat().st_size for p in tmp_path.iterdir()) <= 20_000 + 2 * entry_bytes(tmp_path, "p")
