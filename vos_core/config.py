@@ -177,18 +177,19 @@ def reject_unknown(cls: type, data: dict[str, Any], what: str) -> None:
         raise VosError(f"unknown {what}(s): {', '.join(sorted(unknown))}")
 
 
-# Chosen from the J-vs-seconds curve on the dev split (benchmarks/results/accuracy_curve_shipped.md,
-# shipped parent, network in bfloat16 where the CPU has it): 50 steps training stages 3–5 at the
-# parent's 240 lines, each step on a fresh augmented copy (50 copies: +1.0 J over cycling through 16,
-# under two augmentation seeds); 100 steps, training stage 2 too and 360 lines all scored lower.
-# Averaging each map with the mirrored frame's adds about 0.5 J for ~0.1 s per frame.
+# Chosen from the J-vs-seconds curve on the dev split (benchmarks/results/crop_curve.md; the parent
+# trained on 480p frames and crops, network in bfloat16 where the CPU has it): 50 steps training
+# stages 3–5, each on a fresh augmented copy, and the network on a crop around each object where
+# that magnifies it (object 160 px in a 320-px crop: the whole frame's cost, +2.8 J over whole
+# frames at 240 lines). Larger crops (224 px) scored lower on bmx-trees. Averaging each map with
+# the mirrored frame's, and two fine-tuned copies per object, each cost about what they add in time.
 # Measured end to end: benchmarks/results/presets.json.
+_CROPS = {"finetune_iters": 50, "frozen_stages": 2, "augment_copies": 50, "crop_size": 160}
 PRESETS: dict[str, SegmentConfig] = {
-    "fast": SegmentConfig(finetune_iters=50, frozen_stages=2, augment_copies=50),
-    "balanced": SegmentConfig(finetune_iters=50, frozen_stages=2, augment_copies=50, mirror_average=True),
-    # The balanced maps plus the optical-flow prior (a few ms per frame).
-    "best": SegmentConfig(finetune_iters=50, frozen_stages=2, augment_copies=50, mirror_average=True,
-                          prior_weight=0.5, prior_sigma=24.0),
+    "fast": SegmentConfig(**_CROPS),
+    "balanced": SegmentConfig(**_CROPS, mirror_average=True),
+    # Two fine-tuned copies per object, maps averaged, and the optical-flow prior (a few ms per frame).
+    "best": SegmentConfig(**_CROPS, mirror_average=True, ensemble=2, prior_weight=0.5, prior_sigma=24.0),
 }
 
 

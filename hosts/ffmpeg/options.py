@@ -11,6 +11,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", default="fast", help="quality preset: fast, balanced or best (default: fast)")
     p.add_argument("--iters", type=int, dest="finetune_iters", help="one-shot fine-tuning iterations (overrides preset)")
     p.add_argument("--infer-height", type=int, help="network input height for inference (overrides preset)")
+    p.add_argument("--crop-size", type=int,
+                   help="object size in network pixels inside a crop around the object; 0: whole frames only (overrides preset)")
     p.add_argument("--threshold", type=float, help="map threshold in (0,1) (overrides preset)")
     p.add_argument("--detector", choices=("yolox", "faster-rcnn", "none"), help="object detector (overrides preset)")
     p.add_argument("--postprocess", choices=("threshold", "clip", "hysteresis"),
@@ -22,7 +24,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> dict:
-    return {k: getattr(args, k) for k in ("finetune_iters", "infer_height", "threshold", "detector", "postprocess", "temporal") if getattr(args, k) is not None}
+    return {k: getattr(args, k) for k in ("finetune_iters", "infer_height", "crop_size", "threshold", "detector", "postprocess",
+                                        "temporal") if getattr(args, k) is not None}
 
 
 def add_refine_options(p: argparse.ArgumentParser) -> None:
