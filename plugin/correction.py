@@ -4,13 +4,15 @@ Every PNG output folder holds ``.vos-run.json``: what produced it (clip, setting
 range) and each object's keyframes. When a job comes back with the same of all that and only
 *added* keyframes, the frames outside the new keyframes' neighbours keep what the last run wrote
 (tracking never crosses a keyframe: those frames would come out the same) and only the frames
-between the neighbours are segmented again, for the objects that changed.
+between the neighbours are segmented again, for every object (objects contest each pixel; the
+unchanged ones' fits come back from the fit cache as they were).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -73,12 +75,12 @@ def _well_formed(data: object) -> bool:
                                                   for f, d in ids.items()) for ids in keyframes.values()))
 
 
-def correction_span(old: RunRecord | None, new: RunRecord) -> tuple[int, int, set[int]] | None:
-    """``(first, last, changed object ids)``: the frames to segment again after keyframes were
-    added, or None when the whole range must run (no earlier run, or anything else differs)."""
+def correction_span(old: RunRecord | None, new: RunRecord) -> tuple[int, int] | None:
+    """``(first, last)``: the frames to segment again after keyframes were added, or None when
+    the whole range must run (no earlier run, nothing added, or anything else differs)."""
     if old is None or (old.key, old.start, old.end) != (new.key, new.start, new.end):
         return None
-    changed, first, last = set(), new.end + 1, new.start - 1
+    first, last = new.end + 1, new.start - 1
     for oid, now in new.keyframes.items():
         before = old.keyframes.get(oid, {})
         if not before.items() <= now.items():
@@ -87,9 +89,25 @@ def correction_span(old: RunRecord | None, new: RunRecord) -> tuple[int, int, se
         for added in (int(f) for f in now.keys() - before.keys()):
             if not new.start <= added <= new.end:
                 return None  # it only retrains the network, which every frame sees
-            changed.add(int(oid))
             left = [f for f in frames if f < added]
             right = [f for f in frames if f > added]
             first = min(first, left[-1] if left else new.start)
             last = max(last, right[0] if right else new.end)
-    return (first, last, changed) if changed else None
+    return (first, last) if first <= last else None
+
+
+def covering(first: int, last: int, keyframes: Iterable[Collection[int]]) -> tuple[int, int]:
+    """``first..last`` grown until it starts and ends on a keyframe of every object (``keyframes``:
+    each object's keyframe frames inside the run's range) that has one there or beyond.
+
+    Every object is segmented again in a correction's span, and the predictor tracks only from
+    the keyframes inside the range it is given: grown so, each object's frames in the span come
+    from the same keyframes as in a whole run.
+    """
+    keyframes = [set(frames) for frames in keyframes]
+    while True:
+        start = min((max((f for f in frames if f <= first), default=first) for frames in keyframes), default=first)
+        end = max((min((f for f in frames if f >= last), default=last) for frames in keyframes), default=last)
+        if (start, end) == (first, last):
+            return first, last
+        first, last = start, end

@@ -16,7 +16,7 @@ from vos_core.propagation import Keyframe
 from vos_core.weights import resolve_weights
 
 from .cancel import Cancelled
-from .correction import RunRecord, correction_span
+from .correction import RunRecord, correction_span, covering
 from .device import describe, pick_device
 from .events import Progress
 from .fit_cache import FitCache, clip_key
@@ -72,8 +72,9 @@ def segment_stream(
             predictor.add_mask(session, key.frame, images[key.frame], key.mask, obj_id)
     keys = {oid: clip_key(clip, config, info["path"], oid) for oid in objects} if fit_cache and clip else {}
     notice = _notices(emit)
-    warm = {oid: hit for oid, key in keys.items()
-            if (hit := fit_cache.lookup(key, objects[oid], config.refit_iters, notice))}
+    # A correction's refit never trains longer than the whole fit did.
+    refit = min(config.refit_iters, config.finetune_iters)
+    warm = {oid: hit for oid, key in keys.items() if (hit := fit_cache.lookup(key, objects[oid], refit, notice))}
 
     def progress(stage: str, started: float) -> Callable[..., None]:
         def report(done: int, total: int | None, frame: FrameConfidence | None = None) -> None:
@@ -135,8 +136,8 @@ def run_job(
     alpha from the job's edge settings (plugin.soft; "hard" is the binary mask), index outputs one
     map of object ids per frame (``00000.png``...); the other kinds are the command line's. After a correction
     (the same job with keyframes added) only the frames between the new keyframes' neighbours
-    are segmented again and the rest is kept (see ``correction.py``); index outputs, which mix
-    every object, always run whole.
+    are segmented again, for every object, and the rest is kept (see ``correction.py``); index
+    outputs, which mix every object, always run whole.
     """
     emit = on_event or (lambda kind, fields: None)
     config = job.config()
@@ -153,7 +154,10 @@ def run_job(
     previous = [RunRecord.read(path, _notices(emit)) for _, _, path in files]
     whole = any(out.kind == "index" for out, _, _ in files) or any(p != previous[0] for p in previous)
     span = None if whole else correction_span(previous[0], record)
-    first, last, redo = span if span else (job.start, end, set(objects))
+    # Every object runs again in the span, not only the changed ones: objects contest each pixel
+    # (the overlap rule), and the unchanged ones' fits come back from the cache unchanged.
+    keys = [[k.frame for k in keyframes if job.start <= k.frame <= end] for keyframes in objects.values()]
+    first, last = covering(*span, keys) if span else (job.start, end)
     device = pick_device(job.device)
     emit("started", {"device": describe(device, config.precision), "frames": last - first + 1, "preset": job.preset})
     started = time.perf_counter()
@@ -162,12 +166,11 @@ def run_job(
         writers = [(oid, stack.enter_context(PngSequenceWriter(path, 8 if oid is None else job.matte_depth)))
                    for _, oid, path in files]
         if span:
-            for oid, writer in writers:
-                kept = range(job.start, end + 1) if oid not in redo else [*range(job.start, first), *range(last + 1, end + 1)]
-                for index in kept:
+            for _, writer in writers:
+                for index in [*range(job.start, first), *range(last + 1, end + 1)]:
                     writer.reuse(writer.folder, index)
         stream = segment_stream(
-            source, {oid: objects[oid] for oid in sorted(redo)}, config, start=first, end=last, weights=job.weights,
+            source, objects, config, start=first, end=last, weights=job.weights,
             device=device, on_event=emit, cancelled=cancelled, fit_cache=fit_cache, clip=job.input,
         )
         soft = SoftMatter(refine, config.threshold)
