@@ -1,11 +1,16 @@
 """Bad input gives a clear VosError, never a crash deep inside the network."""
 
+import shutil
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from vos_core import InputError, SegmentConfig, VideoPredictor, open_frames, read_mask, validate_mask
 from vos_core.appearance import AppearanceNet
+from vos_core.media import decode, open_input, probe, read_frame
 
 
 def test_grey_alpha_png_uses_first_channel(tmp_path):
@@ -61,3 +66,42 @@ def test_predictor_rejects_frames_of_another_size():
         list(predictor.propagate(session, [frame, np.zeros((40, 50, 3), np.uint8)]))
     with pytest.raises(InputError, match="empty"):
         predictor.add_mask(session, 0, frame, np.zeros((40, 48), np.uint8), obj_id=2)
+
+
+@pytest.fixture
+def corrupt_frames(tmp_path, davis_root):
+    """Eight blackswan frames whose 00003.jpg holds text."""
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i in range(8):
+        shutil.copy(davis_root / f"JPEGImages/480p/blackswan/{i:05d}.jpg", folder)
+    (folder / "00003.jpg").write_text("not a picture")
+    return folder
+
+
+def test_a_frame_that_fails_to_decode_is_named_even_when_decoding_stops_early(corrupt_frames):
+    """ffmpeg dropped the frame; the count check ran only at the end, so a range ending earlier got
+    every later frame one place early."""
+    media = open_input(str(corrupt_frames))
+    info = probe(media)
+    frames = decode(media, info)
+    got = [next(frames) for _ in range(3)]
+    alone = open_input(str(corrupt_frames / "00002.jpg"))
+    np.testing.assert_array_equal(got[2], next(decode(alone, probe(alone))))
+    with pytest.raises(InputError, match=rf"^decoding .* failed at frame 3 \({corrupt_frames / '00003.jpg'}\): "):
+        next(frames)
+    frames.close()
+    with pytest.raises(InputError, match="a frame up to frame 5 fails to decode"):
+        read_frame(media, info, 5)
+
+
+def test_segmenting_a_range_past_a_corrupt_frame_is_an_error_naming_it(corrupt_frames, tmp_path, davis_root):
+    """The issue's run: --end 5 exited 0 with outputs 3-5 equal to a clean run's 4-6."""
+    out = tmp_path / "mattes"
+    run = subprocess.run([sys.executable, "-m", "hosts.ffmpeg.cli", "segment", str(corrupt_frames), "--mask",
+                          str(davis_root / "Annotations/480p/blackswan/00000.png"), "--end", "5", "-o", str(out),
+                          "--iters", "0", "--infer-height", "64", "--detector", "none"],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 1, run.stderr
+    assert f"failed at frame 3 ({corrupt_frames / '00003.jpg'})" in run.stderr.splitlines()[-1]
+    assert not out.exists()

@@ -11,6 +11,7 @@ read as an NTSC rate (n·1000/1001) where it is one.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import subprocess
@@ -178,10 +179,12 @@ def decode(media: MediaInput, info: VideoInfo) -> Iterator[np.ndarray]:
     count against the probed ``info.frames`` and raises InputError if they differ: every output
     is written for the probed count and pairs mattes with source frames by position, so a clip
     that decodes to another count (damaged packets, a decoder that drops or adds frames) would
-    give misplaced mattes.
+    give misplaced mattes. A frame that fails to decode stops the decoder there (``-xerror``) and
+    is an InputError naming it, however early the generator would have been closed: ffmpeg
+    otherwise drops it and every later frame comes one place early.
     """
     graph = media.node()["v:0"].output("pipe:", f="rawvideo", pix_fmt="rgb24", fps_mode="passthrough")
-    proc = FfmpegProcess(argv(graph), stdout=subprocess.PIPE)
+    proc = FfmpegProcess(argv(graph.global_args("-xerror")), stdout=subprocess.PIPE)
     frame_bytes = info.width * info.height * 3
     count = 0
     try:
@@ -192,13 +195,19 @@ def decode(media: MediaInput, info: VideoInfo) -> Iterator[np.ndarray]:
             count += 1
             yield np.frombuffer(data, np.uint8).reshape(info.height, info.width, 3).copy()  # writable
         if proc.wait() != 0:
-            raise InputError(f"decoding {media.path} failed: {proc.error_text()}")
+            raise InputError(f"decoding {media.path} failed at {_frame_name(media, count)}: {proc.error_text()}")
         if count != info.frames:
             raise InputError(f"{media.path} decoded to {count} frames but its container lists {info.frames}: "
                              "the file may be damaged; re-encode it (e.g. ffmpeg -i IN -c:v ffv1 OUT.mkv)")
     finally:
         proc.kill()
         proc.close()
+
+
+def _frame_name(media: MediaInput, index: int) -> str:
+    """"frame N", with its file for a folder of images (a glob, as :func:`open_input` makes it)."""
+    files = sorted(glob.glob(media.path)) if media.options.get("pattern_type") == "glob" else []
+    return f"frame {index} ({files[index]})" if index < len(files) else f"frame {index}"
 
 
 def read_frame(media: MediaInput, info: VideoInfo, index: int) -> np.ndarray:
@@ -208,6 +217,7 @@ def read_frame(media: MediaInput, info: VideoInfo, index: int) -> np.ndarray:
         raise InputError(f"{media.path} has {info.frames} frames; there is no frame {index}")
     picked = media.node()["v:0"].filter("select", f"eq(n,{index})")
     graph = picked.output("pipe:", f="rawvideo", pix_fmt="rgb24", fps_mode="passthrough", **{"frames:v": "1"})
+    graph = graph.global_args("-xerror")  # a frame before it that fails to decode must not shift the count
     proc = FfmpegProcess(argv(graph), stdout=subprocess.PIPE)
     try:
         data = proc.proc.stdout.read(info.width * info.height * 3)
@@ -215,6 +225,8 @@ def read_frame(media: MediaInput, info: VideoInfo, index: int) -> np.ndarray:
     finally:
         proc.kill()
         proc.close()
-    if error or len(data) < info.width * info.height * 3:
-        raise InputError(f"{media.path} has no frame {index}" + (f" ({error})" if error else ""))
+    if error:
+        raise InputError(f"{media.path}: a frame up to frame {index} fails to decode ({error})")
+    if len(data) < info.width * info.height * 3:
+        raise InputError(f"{media.path} has no frame {index}")
     return np.frombuffer(data, np.uint8).reshape(info.height, info.width, 3).copy()
