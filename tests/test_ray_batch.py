@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,10 @@ import pytest
 from small_clip import write_small_clip
 
 from hosts.ffmpeg import cli
+from hosts.ffmpeg.formats import UsageError
+from hosts.ffmpeg.ray_batch import absolute_job, check_distinct_outputs
 from plugin.batch_manifest import MANIFEST_NAME
+from plugin.jobs import Job, MaskRef
 from vos_core import read_mask
 
 REPO = Path(__file__).resolve().parents[1]
@@ -173,3 +177,26 @@ def test_default_engine_and_plugin_do_not_import_ray():
     code = ("import sys, hosts.ffmpeg.cli, hosts.ffmpeg.batch, plugin.pipeline, plugin.worker, plugin.jobs; "
             "hosts.ffmpeg.cli.build_parser(); sys.exit('ray' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False, cwd=REPO).returncode == 0
+
+
+def test_jobs_made_absolute_keep_scribbles_and_a_background_clip(tmp_path):
+    """Scribble keyframes were dropped (the mask became the driver's folder) and a clip background
+    stayed relative, so a worker elsewhere composited over nothing."""
+    (tmp_path / "backdrop.mp4").write_bytes(b"")
+    job = Job.from_dict({"input": "clip.mp4", "background": "backdrop.mp4",
+                         "objects": [{"id": 1, "keyframes": [{"frame": 3, "scribbles": ["fg.png", "bg.png"]},
+                                                             {"frame": 0, "mask": "m.png"}]}],
+                         "outputs": [{"kind": "composite", "path": "out/c.mp4"}]})
+    made = absolute_job(job, tmp_path)
+    assert made.objects[0].keyframes == (MaskRef(3, "", (str(tmp_path / "fg.png"), str(tmp_path / "bg.png"))),
+                                         MaskRef(0, str(tmp_path / "m.png")))
+    assert made.background == str(tmp_path / "backdrop.mp4")
+    assert absolute_job(replace(job, background="green"), tmp_path).background == "green"
+
+
+def test_two_shots_writing_one_output_are_refused_before_any_runs(tmp_path):
+    jobs = [absolute_job(Job.from_dict({"input": f"c{n}.mp4", "mask": "m.png", "output": out}), tmp_path)
+            for n, out in enumerate(["a/m.mkv", "b/m.mkv", "a/./m.mkv"], 1)]
+    with pytest.raises(UsageError, match=rf"^shots 1 and 3 both write {tmp_path / 'a' / 'm.mkv'}: give each its own"):
+        check_distinct_outputs(jobs)
+    check_distinct_outputs(jobs[:2])

@@ -35,7 +35,7 @@ from typing import Any
 
 from plugin.batch_manifest import fingerprint, record, up_to_date
 from plugin.cancel import Cancelled, deferred
-from plugin.jobs import OBJECT_PLACEHOLDER, Job, MaskRef, ObjectSpec
+from plugin.jobs import OBJECT_PLACEHOLDER, Job, MaskRef
 
 from .batch import ClipStatus, use_threads
 from .formats import UsageError
@@ -85,7 +85,9 @@ def run_batch_on_ray(
         import ray
     except ImportError:
         raise UsageError("--engine ray needs Ray: pip install 'vos-matte[ray]' (or pip install ray)") from None
-    shots = [_Shot(n, job, _digest(job)) for n, job in enumerate(map(absolute_job, jobs), 1)]
+    jobs = [absolute_job(job) for job in jobs]
+    check_distinct_outputs(jobs)
+    shots = [_Shot(n, job, _digest(job)) for n, job in enumerate(jobs, 1)]
     statuses: dict[int, ClipStatus] = {}
     todo = []
     for shot in shots:
@@ -107,22 +109,36 @@ def run_batch_on_ray(
 
 
 def absolute_job(job: Job, base: str | Path | None = None) -> Job:
-    """``job`` with its input, masks, outputs and weights made absolute against ``base`` (default:
-    the current folder), as a worker in another folder or on another node must see them."""
+    """``job`` with its input, masks and scribbles, outputs, weights and a background clip made
+    absolute against ``base`` (default: the current folder), as a worker in another folder or on
+    another node must see them."""
     base = Path(base or os.getcwd())
 
     def absolute(path: str | None) -> str | None:
-        return path if path is None or "://" in path else str(base / path)
+        return path if not path or "://" in path else str(base / path)
 
     def refs(masks: tuple[MaskRef, ...]) -> tuple[MaskRef, ...]:
-        return tuple(MaskRef(m.frame, absolute(m.mask)) for m in masks)
+        return tuple(replace(m, mask=absolute(m.mask), scribbles=tuple(map(absolute, m.scribbles))) for m in masks)
 
+    # A background is a colour unless it names a file (sinks.background_node tells them apart so).
+    background = absolute(job.background) if (base / job.background).is_file() else job.background
     return replace(
-        job, input=absolute(job.input), weights=absolute(job.weights),
-        objects=tuple(ObjectSpec(o.id, refs(o.keyframes), o.name) for o in job.objects),
+        job, input=absolute(job.input), weights=absolute(job.weights), background=background,
+        objects=tuple(replace(o, keyframes=refs(o.keyframes)) for o in job.objects),
         index_masks=refs(job.index_masks),
         outputs=tuple(replace(out, path=absolute(out.path)) for out in job.outputs),
     )
+
+
+def check_distinct_outputs(jobs: list[Job]) -> None:
+    """UsageError if two shots (absolute jobs, numbered from 1) write the same output path: the
+    later would silently replace the earlier's result, or both write it at once."""
+    writers: dict[str, int] = {}
+    for n, job in enumerate(jobs, 1):
+        for path in {os.path.normpath(out.path) for out in job.outputs}:
+            if path in writers:
+                raise UsageError(f"shots {writers[path]} and {n} both write {path}: give each its own output")
+            writers[path] = n
 
 
 def _digest(job: Job) -> str | None:
