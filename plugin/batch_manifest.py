@@ -89,7 +89,9 @@ def up_to_date(job: Job, digest: str | None) -> dict[str, Any] | None:
         return None
     folder, key = _anchor(job)
     entry = _read(folder).get(key)
-    if not isinstance(entry, dict) or entry.get("fingerprint") != digest or not entry.get("outputs"):
+    # A malformed entry (edited by hand, another tool's) means the shot runs again.
+    if not isinstance(entry, dict) or entry.get("fingerprint") != digest or not isinstance(entry.get("outputs"), dict) \
+            or not entry["outputs"]:
         return None
     return entry if all(output_state(path) == state for path, state in entry["outputs"].items()) else None
 

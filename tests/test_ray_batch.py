@@ -22,8 +22,8 @@ from small_clip import write_small_clip
 
 from hosts.ffmpeg import cli
 from hosts.ffmpeg.formats import UsageError
-from hosts.ffmpeg.ray_batch import absolute_job, check_distinct_outputs
-from plugin.batch_manifest import MANIFEST_NAME
+from hosts.ffmpeg.ray_batch import _Shot, absolute_job, check_distinct_outputs, note_done
+from plugin.batch_manifest import MANIFEST_NAME, up_to_date
 from plugin.jobs import Job, MaskRef
 from vos_core import read_mask
 
@@ -200,3 +200,19 @@ def test_two_shots_writing_one_output_are_refused_before_any_runs(tmp_path):
     with pytest.raises(UsageError, match=rf"^shots 1 and 3 both write {tmp_path / 'a' / 'm.mkv'}: give each its own"):
         check_distinct_outputs(jobs)
     check_distinct_outputs(jobs[:2])
+
+
+@pytest.mark.parametrize("entry", [[1], {"fingerprint": "d", "outputs": ["o.mkv"]}, {"fingerprint": "d", "outputs": 3}])
+def test_a_malformed_manifest_entry_means_the_shot_runs_again(tmp_path, entry):
+    """One such entry was an AttributeError that cancelled every shot."""
+    job = Job.from_dict({"input": "c.mp4", "mask": "m.png", "output": str(tmp_path / "o.mkv")})
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps({"o.mkv": entry}))
+    assert up_to_date(job, "d") is None
+
+
+def test_a_manifest_that_cannot_be_written_is_a_notice_not_the_end_of_the_batch(tmp_path):
+    job = Job.from_dict({"input": "c.mp4", "mask": "m.png", "output": str(tmp_path / "gone" / "o.mkv")})
+    events = []
+    note_done(_Shot(2, job, "d"), {"outputs": [job.outputs[0].path], "frames": 3}, lambda k, f: events.append((k, f)))
+    assert [(k, f["shot"]) for k, f in events] == [("notice", 2)]
+    assert events[0][1]["message"].startswith("shot 2 cannot be noted as done in the batch manifest beside ")

@@ -259,7 +259,7 @@ class _Driver:
         if result["ok"]:
             done = result["done"]
             if shot.digest:
-                record(shot.job, shot.digest, done["outputs"], done["frames"])
+                note_done(shot, done, self.report)
             self.report("done", {**done, **where, "pid": result["pid"]})
             statuses[shot.n] = ClipStatus(shot.job.input, True, ", ".join(done["outputs"]), done["frames"],
                                           done["seconds"])
@@ -298,6 +298,17 @@ class _Driver:
                 self.ray.cancel(ref, force=True)
         for shot, _ in self.running.values():
             remove_partials(shot.job)
+
+
+def note_done(shot: _Shot, done: dict[str, Any], report: EventSink) -> None:
+    """Record ``shot``'s committed outputs in the batch manifest; a manifest that cannot be written
+    is a ``notice`` (the shot runs again next time), never the end of the shots still running."""
+    try:
+        record(shot.job, shot.digest, done["outputs"], done["frames"])
+    except OSError as exc:
+        report("notice", {"shot": shot.n, "message": f"shot {shot.n} cannot be noted as done in the batch manifest "
+                                                     f"beside {done['outputs'][0]} ({exc.strerror}): it runs again "
+                                                     "next time"})
 
 
 def remove_partials(job: Job) -> None:
