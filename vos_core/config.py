@@ -182,14 +182,15 @@ def reject_unknown(cls: type, data: dict[str, Any], what: str) -> None:
 # stages 3–5, each on a fresh augmented copy, and the network on a crop around each object where
 # that magnifies it (object 160 px in a 320-px crop: the whole frame's cost, +2.8 J over whole
 # frames at 240 lines). Larger crops (224 px) scored lower on bmx-trees. Averaging each map with
-# the mirrored frame's, and two fine-tuned copies per object, each cost about what they add in time.
+# the mirrored frame's (+0.5 J) and two fine-tuned copies per object each cost about what they add in time.
 # Measured end to end: benchmarks/results/presets.json.
 _CROPS = {"finetune_iters": 50, "frozen_stages": 2, "augment_copies": 50, "crop_size": 160}
 PRESETS: dict[str, SegmentConfig] = {
     "fast": SegmentConfig(**_CROPS),
     "balanced": SegmentConfig(**_CROPS, mirror_average=True),
-    # Two fine-tuned copies per object, maps averaged, and the optical-flow prior (a few ms per frame).
-    "best": SegmentConfig(**_CROPS, mirror_average=True, ensemble=2, prior_weight=0.5, prior_sigma=24.0),
+    # Two fine-tuned copies per object, maps averaged. The optical-flow prior, best before crops,
+    # scored lower with them (ablation_best's full+flow_prior row).
+    "best": SegmentConfig(**_CROPS, mirror_average=True, ensemble=2),
 }
 
 

@@ -136,8 +136,12 @@ def _next_crop_box(mask: np.ndarray, track: TrackState) -> Box | None:
     return (min(box[0], track.box[0]), min(box[1], track.box[1]), max(box[2], track.box[2]), max(box[3], track.box[3]))
 
 
-def _small_mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """An H×W 0/255 mask at the network's resolution as float32 0..1 (what the flow prior warps)."""
+def _small_mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+    """An H×W 0/255 mask at the network's resolution as float32 0..1 (what the flow prior warps);
+    None for an empty mask: a lost object has no place to favour, and a prior of zeros would damp
+    the whole map below the threshold, so the object could never be found again."""
+    if not mask.any():
+        return None
     return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_AREA) / np.float32(255)
 
 
@@ -449,7 +453,7 @@ class VideoPredictor:
             prob = store.map_at(obj.obj_id, t)
             if prior is not None:
                 prior.advance(store.small[t])
-                prob = _with_prior(prob, prior.warp(previous), cfg)
+                prob = _with_prior(prob, None if previous is None else prior.warp(previous), cfg)
             guide = cv2.resize(store.small[t], (width, height)) if cfg.upsample == "guided" else size_only
             mask = tracker.step(upsample_map(prob, guide, cfg.upsample), store.detections[t])
             store.put_mask(obj.obj_id, run.forward, t, mask, tracker.state.missed)
