@@ -8,12 +8,12 @@ from . import runtime
 
 # Descriptions quote benchmarks/results/presets.json (DAVIS-2016 dev split, 480p, full pipeline).
 PRESETS = (
-    ("fast", "Fast", ("Quickest: 50 fine-tuning steps, one map per frame. "
-                     "DAVIS dev: J 72.1, F 76.4, ~23 s per 70 frames on 2 CPU cores")),
+    ("fast", "Fast", ("Quickest: 50 fine-tuning steps, the network on a crop around the object. "
+                     "DAVIS dev: J 74.7, F 80.1, ~22 s per 70 frames on 2 CPU cores")),
     ("balanced", "Balanced", ("Fast plus maps averaged with the mirrored frame's. "
-                             "DAVIS dev: J 72.8, F 77.2, ~30 s per 70 frames on 2 CPU cores")),
-    ("best", "Best", ("Balanced plus an optical-flow prior from frame to frame. "
-                     "DAVIS dev: J 73.0, F 77.4, ~30 s per 70 frames on 2 CPU cores")),
+                             "DAVIS dev: J 75.2, F 80.8, ~33 s per 70 frames on 2 CPU cores")),
+    ("best", "Best", ("Balanced with two fine-tuned networks per object, maps averaged. "
+                     "DAVIS dev: J 75.3, F 80.8, ~179 s per 70 frames on 2 CPU cores")),
 )
 
 
