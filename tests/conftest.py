@@ -1,4 +1,6 @@
-"""Shared fixtures: real DAVIS data and weights from ../shared (override with VOS_SHARED_DIR)."""
+"""Shared fixtures: real DAVIS data (see shared_data.py: VOS_SHARED_DIR, ../shared or the fetcher's cache)
+and the bundled parent network. Absent data skips the tests that need it, naming the fetch command; under
+CI=true it fails them."""
 
 from __future__ import annotations
 
@@ -7,25 +9,34 @@ import signal
 from pathlib import Path
 
 import pytest
+from shared_data import imagenet_weights as imagenet_path
+from shared_data import missing, require_davis
+
+from vos_core.weights import BUNDLED_DIR, PARENT_FILE
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared"))
-DAVIS = SHARED / "davis2016"
-IMAGENET_WEIGHTS = SHARED / "weights" / "vgg16_imagenet_caffe_bgr_fp16.pth"
 
 
 @pytest.fixture(scope="session")
 def davis_root() -> Path:
-    if not (DAVIS / "ImageSets" / "dev.txt").is_file():
-        pytest.fail(f"DAVIS-2016 data not found at {DAVIS}; set VOS_SHARED_DIR to the shared/ folder")
-    return DAVIS
+    return require_davis()
+
+
+@pytest.fixture(scope="session")
+def parent_weights() -> Path:
+    """The bundled parent network (in the repository: every clone has it)."""
+    return BUNDLED_DIR / PARENT_FILE
 
 
 @pytest.fixture(scope="session")
 def imagenet_weights() -> Path:
-    if not IMAGENET_WEIGHTS.is_file():
-        pytest.fail(f"ImageNet VGG16 weights not found at {IMAGENET_WEIGHTS}")
-    return IMAGENET_WEIGHTS
+    """The ImageNet VGG16 file, for the one test that compares against it; skipped (failed under CI) if absent."""
+    path = imagenet_path()
+    if not path.is_file():
+        missing(f"ImageNet VGG16 weights not found at {path}",
+                "put vgg16_imagenet_caffe_bgr_fp16.pth in the shared folder's weights/ (only the comparison "
+                "of the parent with ImageNet needs it)")
+    return path
 
 
 @pytest.fixture(autouse=True, scope="session")

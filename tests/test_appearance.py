@@ -11,8 +11,17 @@ from vos_core.training import make_optimizer, train_step
 from vos_core.weights import save_parent
 
 
-def test_output_is_one_full_size_channel_that_moves_with_the_frame(davis_root, imagenet_weights):
-    net, info = load_net(imagenet_weights)
+@pytest.fixture
+def backbone_only(parent_weights, tmp_path):
+    """A file in the ImageNet VGG16 layout (``features.*`` convolutions only): the bundled parent's backbone."""
+    net, _ = load_net(parent_weights)
+    path = tmp_path / "vgg16_layout.pth"
+    torch.save({k: v.half() for k, v in net.state_dict().items() if k.startswith("features.")}, path)
+    return path
+
+
+def test_output_is_one_full_size_channel_that_moves_with_the_frame(davis_root, backbone_only):
+    net, info = load_net(backbone_only)  # initialised heads, as before any training
     assert info["kind"] == "imagenet"
     frame = read_image(davis_root / "JPEGImages/480p/blackswan/00000.jpg")[::4, ::4]  # 120×214
     with torch.no_grad():
@@ -59,11 +68,12 @@ def test_osvos_variant_scores_every_stage_and_trains_on_all_of_them(tmp_path):
     assert info["meta"]["deep_supervision"] and loaded.side_depth == 16 and len(loaded.side_scores) == 5
 
 
-def test_heads_without_weights_start_the_same_every_time(imagenet_weights):
+def test_heads_without_weights_start_the_same_every_time(backbone_only):
     torch.manual_seed(1)
-    a, _ = load_net(imagenet_weights)
+    a, info = load_net(backbone_only)
+    assert info["kind"] == "imagenet"  # the heads are not in the file: they are initialised
     torch.manual_seed(2)
-    b, _ = load_net(imagenet_weights)
+    b, _ = load_net(backbone_only)
     for key, value in a.state_dict().items():
         assert torch.equal(value, b.state_dict()[key]), key
 

@@ -34,16 +34,27 @@ def small_davis(tmp_path_factory, davis_root):
 def test_split_files_in_both_layouts(small_davis, davis_root):
     assert split_names(small_davis, "dev") == ["swan"]
     assert split_names(davis_root, "dev")[0] == "blackswan" and len(split_names(davis_root, "dev")) == 10
-    seq = load_sequence(davis_root, "bear", "240p")  # 240p train frames: every 2nd frame only
-    assert [p.stem for p in seq.frames.paths][:2] == ["00000", "00002"]
+
+
+def test_frames_without_a_mask_are_skipped(davis_root, tmp_path):
+    # As in ../shared's 240p set, which keeps the mask of every 2nd frame only.
+    for kind, ext in (("JPEGImages", "jpg"), ("Annotations", "png")):
+        (tmp_path / kind / "240p" / "swan").mkdir(parents=True)
+        for i in range(4 if kind == "JPEGImages" else 3):
+            if kind == "JPEGImages" or i % 2 == 0:
+                source = davis_root / kind / "480p" / "blackswan" / f"{i:05d}.{ext}"
+                (tmp_path / kind / "240p" / "swan" / f"{i:05d}.{ext}").write_bytes(source.read_bytes())
+    seq = load_sequence(tmp_path, "swan", "240p")
+    assert [p.stem for p in seq.frames.paths] == ["00000", "00002"]
+    assert [p.stem for p in seq.masks] == ["00000", "00002"]
 
 
 @pytest.mark.slow
-def test_eval_cli_writes_per_sequence_json(small_davis, imagenet_weights, tmp_path):
+def test_eval_cli_writes_per_sequence_json(small_davis, parent_weights, tmp_path):
     out = tmp_path / "results.json"
     proc = subprocess.run(
         [sys.executable, "-m", "hosts.ffmpeg.cli", "--quiet", "eval", "--davis-root", str(small_davis), "--split", "dev",
-         "--iters", "20", "--infer-height", "120", "--weights", str(imagenet_weights), "--out", str(out)],
+         "--iters", "20", "--infer-height", "120", "--weights", str(parent_weights), "--out", str(out)],
         check=False, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
@@ -57,10 +68,10 @@ def test_eval_cli_writes_per_sequence_json(small_davis, imagenet_weights, tmp_pa
     assert data["meta"]["peak_rss_mb"] > 0 and data["meta"]["device"].startswith("cpu")
 
 
-def test_eval_cli_unknown_sequence_is_a_clear_error(small_davis, imagenet_weights):
+def test_eval_cli_unknown_sequence_is_a_clear_error(small_davis, parent_weights):
     proc = subprocess.run(
         [sys.executable, "-m", "hosts.ffmpeg.cli", "eval", "--davis-root", str(small_davis), "--sequences", "nope",
-         "--weights", str(imagenet_weights)],
+         "--weights", str(parent_weights)],
         check=False, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 1
@@ -68,11 +79,11 @@ def test_eval_cli_unknown_sequence_is_a_clear_error(small_davis, imagenet_weight
 
 
 @pytest.mark.slow
-def test_ablation_cli_scores_every_configuration_on_one_fine_tuning(small_davis, imagenet_weights, tmp_path):
+def test_ablation_cli_scores_every_configuration_on_one_fine_tuning(small_davis, parent_weights, tmp_path):
     out, md = tmp_path / "ablation.json", tmp_path / "ablation.md"
     proc = subprocess.run(
         [sys.executable, "-m", "hosts.ffmpeg.cli", "--quiet", "ablation", "--davis-root", str(small_davis),
-         "--split", "dev", "--iters", "20", "--infer-height", "120", "--weights", str(imagenet_weights),
+         "--split", "dev", "--iters", "20", "--infer-height", "120", "--weights", str(parent_weights),
          "--out", str(out), "--markdown", str(md)],
         check=False, capture_output=True, text=True, timeout=600,
     )

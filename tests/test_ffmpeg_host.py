@@ -93,8 +93,8 @@ def ground_truth(davis_root) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def model_args(imagenet_weights) -> list[str]:
-    return ["--weights", str(imagenet_weights), "--iters", ITERS]
+def model_args(parent_weights) -> list[str]:
+    return ["--weights", str(parent_weights), "--iters", ITERS]
 
 
 @pytest.fixture(scope="module")
@@ -264,7 +264,7 @@ def test_pipe_mode_gives_the_same_mattes_as_segment_mode(work, clip, first_mask,
 
 
 @pytest.mark.slow
-def test_batch_continues_past_a_failed_clip(work, davis_root, clip, first_mask, imagenet_weights):
+def test_batch_continues_past_a_failed_clip(work, davis_root, clip, first_mask, parent_weights):
     frames = work / "frames"  # an image-folder input: 3 full-size DAVIS frames
     frames.mkdir()
     for i in range(3):
@@ -275,7 +275,7 @@ def test_batch_continues_past_a_failed_clip(work, davis_root, clip, first_mask, 
         f"{work / 'missing.mp4'},{first_mask},{work / 'b1.mkv'},,,,,\n"
         f"{frames},{first_mask},{work / 'b2.mkv'},{work / 'b2.mov'},{work / 'b2c.mkv'},{clip},24,2\n"
     )
-    run = vos("batch", str(jobs), "--weights", str(imagenet_weights), "--iters", "50")
+    run = vos("batch", str(jobs), "--weights", str(parent_weights), "--iters", "50")
     assert run.returncode == 1, run.stderr
     lines = run.stdout.splitlines()
     assert lines[0].startswith("FAILED") and "input not found" in lines[0]
@@ -289,14 +289,14 @@ def test_batch_continues_past_a_failed_clip(work, davis_root, clip, first_mask, 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_signal_stops_cleanly_and_leaves_no_output(work, clip, first_mask, imagenet_weights, sig, status):
+def test_signal_stops_cleanly_and_leaves_no_output(work, clip, first_mask, parent_weights, sig, status):
     out = work / f"cancel_{status}"
     out.mkdir()
     (out / "old.mkv").write_bytes(b"previous result")
     proc = subprocess.Popen(
         [sys.executable, "-m", "hosts.ffmpeg.cli", "--progress", "json", "segment", str(clip), "--mask",
          str(first_mask), "--resize-mask", "-o", str(out / "old.mkv"), "--alpha", str(out / "new.mov"),
-         "--weights", str(imagenet_weights), "--iters", "500"],
+         "--weights", str(parent_weights), "--iters", "500"],
         stderr=subprocess.PIPE, text=True, env=ENV,
     )
     for line in proc.stderr:  # wait until fine-tuning is under way

@@ -71,8 +71,8 @@ def clip(davis_root):
 
 
 @pytest.fixture(scope="module")
-def predictor(imagenet_weights):
-    net, _ = load_net(imagenet_weights)
+def predictor(parent_weights):
+    net, _ = load_net(parent_weights)
     # No detector: the uncategorized fallback tracks by connected components, the same in both directions.
     config = SegmentConfig(finetune_iters=20, train_height=160, infer_height=160, detector="none")
     return VideoPredictor(net, config)

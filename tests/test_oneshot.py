@@ -15,10 +15,10 @@ pytestmark = pytest.mark.slow  # fine-tunes at 160 lines
 
 
 @pytest.fixture(scope="module")
-def fitted(davis_root, imagenet_weights):
+def fitted(davis_root, parent_weights):
     frames = davis_root / "JPEGImages/480p" / SEQ
     masks = davis_root / "Annotations/480p" / SEQ
-    net, _ = load_net(imagenet_weights)
+    net, _ = load_net(parent_weights)
     config = SegmentConfig(finetune_iters=30, train_height=160, infer_height=160, seed=0)
     predictor = VideoPredictor(net, config)
     session = predictor.new_session()

@@ -67,10 +67,10 @@ def small(davis_root):
     return frame, read_mask(davis_root / "Annotations/480p/blackswan/00000.png")[::4, ::4].copy()
 
 
-def test_one_shot_fine_tuning_uses_the_policy_and_the_configs_frozen_stages(davis_root, imagenet_weights,
+def test_one_shot_fine_tuning_uses_the_policy_and_the_configs_frozen_stages(davis_root, parent_weights,
                                                                             applied_rates):
     frame, mask = small(davis_root)
-    parent, _ = load_net(imagenet_weights)
+    parent, _ = load_net(parent_weights)
     before = [stage_params(parent, s) for s in range(len(VGG16_STAGES))]
     frozen = 3  # not the policy's default of 2: the config's value must be the one used
     config = SegmentConfig(finetune_iters=2, train_height=120, infer_height=120, frozen_stages=frozen,
@@ -89,7 +89,7 @@ def test_one_shot_fine_tuning_uses_the_policy_and_the_configs_frozen_stages(davi
         assert same == (s < frozen), f"stage {s + 1}"
 
 
-def test_parent_training_uses_the_policy_and_its_frozen_stages(davis_root, imagenet_weights, applied_rates, tmp_path,
+def test_parent_training_uses_the_policy_and_its_frozen_stages(davis_root, parent_weights, applied_rates, tmp_path,
                                                                monkeypatch):
     root = tmp_path / "davis"
     for kind in ("JPEGImages", "Annotations"):
@@ -102,14 +102,14 @@ def test_parent_training_uses_the_policy_and_its_frozen_stages(davis_root, image
     config = ParentTrainConfig(iterations=2, checkpoint_every=2, lr_drop_at=0.5)  # step 2 at a tenth of the rate
     saved: list[AppearanceNet] = []  # train_parent's own net, as it checkpoints it
     monkeypatch.setattr(parent_training, "save_parent", lambda net, *args: saved.append(net) or save_parent(net, *args))
-    list(train_parent(root, tmp_path / "run", imagenet_weights, config, resolution="480p"))
+    list(train_parent(root, tmp_path / "run", parent_weights, config, resolution="480p"))
     (trained,) = saved
     names = {id(p): n for n, p in trained.named_parameters()}
     assert len(applied_rates) == 2
     first, second = ({names[id(p)]: lr for p, lr in step} for step in applied_rates)
     check_policy(trained, first, LR_POLICY.frozen_stages)
     assert second == pytest.approx({n: lr / 10 for n, lr in first.items()})
-    start, _ = load_net(imagenet_weights)
+    start, _ = load_net(parent_weights)
     for s in range(len(VGG16_STAGES)):
         same = all(torch.equal(a, b) for a, b in zip(stage_params(start, s), stage_params(trained, s)))
         assert same == (s < LR_POLICY.frozen_stages), f"stage {s + 1}"

@@ -17,8 +17,8 @@ from vos_core.training import make_optimizer
 from vos_core.weights import resolve_weights, save_parent
 
 
-def test_explicit_weights_path_that_does_not_exist_is_an_error_naming_it(tmp_path, imagenet_weights):
-    typo = imagenet_weights.parent / "typo.pth"  # its folder holds real weights: they must not be used instead
+def test_explicit_weights_path_that_does_not_exist_is_an_error_naming_it(tmp_path, parent_weights):
+    typo = parent_weights.parent / "typo.pth"  # its folder holds real weights: they must not be used instead
     with pytest.raises(WeightsError, match=f"weights not found: {typo}"):
         load_net(typo)
     with pytest.raises(WeightsError, match="weights not found"):
@@ -115,20 +115,20 @@ class Payload:
         return (Path.touch, (self.marker,))
 
 
-def test_resume_state_is_loaded_without_running_pickled_code(tiny_train_root, imagenet_weights, tmp_path):
+def test_resume_state_is_loaded_without_running_pickled_code(tiny_train_root, parent_weights, tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     marker = tmp_path / "code_ran"
     torch.save({"net": Payload(marker), "iteration": 0}, run / "last.pt")
     with pytest.raises(WeightsError, match=f"cannot resume from {run / 'last.pt'}.*Remove it"):
-        list(train_parent(tiny_train_root, run, imagenet_weights, ParentTrainConfig(iterations=1), resolution="480p"))
+        list(train_parent(tiny_train_root, run, parent_weights, ParentTrainConfig(iterations=1), resolution="480p"))
     assert not marker.exists()
 
 
-def test_own_resume_state_loads_with_weights_only(tiny_train_root, imagenet_weights, tmp_path):
+def test_own_resume_state_loads_with_weights_only(tiny_train_root, parent_weights, tmp_path):
     run = tmp_path / "run"
     run.mkdir()
-    net, _ = load_net(imagenet_weights)
+    net, _ = load_net(parent_weights)
     optimizer = make_optimizer(net, 1e-3)
     with torch.no_grad():
         net.fuse.weight.fill_(0.25)
@@ -136,5 +136,5 @@ def test_own_resume_state_loads_with_weights_only(tiny_train_root, imagenet_weig
     torch.save({"net": net.state_dict(), "optimizer": optimizer.state_dict(), "iteration": 5,
                 "rng": rng.bit_generator.state}, run / "last.pt")
     # Already at the last iteration: resuming loads the state and has nothing left to train.
-    assert list(train_parent(tiny_train_root, run, imagenet_weights, ParentTrainConfig(iterations=5),
+    assert list(train_parent(tiny_train_root, run, parent_weights, ParentTrainConfig(iterations=5),
                              resolution="480p")) == []

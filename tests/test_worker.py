@@ -25,9 +25,9 @@ def write_job(path, clip, output, iters, weights):
 
 
 @pytest.mark.slow
-def test_worker_reports_progress_and_writes_mattes(clip, imagenet_weights, tmp_path):
+def test_worker_reports_progress_and_writes_mattes(clip, parent_weights, tmp_path):
     out = tmp_path / "mattes"
-    code, events = run_blocking(sys.executable, write_job(tmp_path / "job.json", clip, out, 3, imagenet_weights))
+    code, events = run_blocking(sys.executable, write_job(tmp_path / "job.json", clip, out, 3, parent_weights))
     kinds = [e["event"] for e in events]
     assert code == 0, events
     assert kinds[0] == "started" and kinds[-1] == "done"
@@ -39,8 +39,8 @@ def test_worker_reports_progress_and_writes_mattes(clip, imagenet_weights, tmp_p
     assert read_mask(out / "00003.png").shape == (120, 214)
 
 
-def test_worker_error_is_one_readable_event(clip, imagenet_weights, tmp_path):
-    job = json.loads(Path(write_job(tmp_path / "job.json", clip, tmp_path / "o", 3, imagenet_weights)).read_text())
+def test_worker_error_is_one_readable_event(clip, parent_weights, tmp_path):
+    job = json.loads(Path(write_job(tmp_path / "job.json", clip, tmp_path / "o", 3, parent_weights)).read_text())
     job["mask"] = str(tmp_path / "no_such_mask.png")
     (tmp_path / "bad.json").write_text(json.dumps(job))
     code, events = run_blocking(sys.executable, str(tmp_path / "bad.json"))
@@ -50,9 +50,9 @@ def test_worker_error_is_one_readable_event(clip, imagenet_weights, tmp_path):
 
 
 @pytest.mark.slow
-def test_cancel_leaves_no_output(clip, imagenet_weights, tmp_path):
+def test_cancel_leaves_no_output(clip, parent_weights, tmp_path):
     out = tmp_path / "mattes"
-    worker = WorkerProcess(sys.executable, write_job(tmp_path / "job.json", clip, out, 1000, imagenet_weights))
+    worker = WorkerProcess(sys.executable, write_job(tmp_path / "job.json", clip, out, 1000, parent_weights))
     event = {}
     while event.get("event") != "progress":
         event = worker.next_event(timeout=120)

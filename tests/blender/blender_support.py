@@ -14,11 +14,11 @@ import cv2
 import numpy as np
 import pytest
 from releases import ROOT, Release
+from shared_data import shared_dir
 
 SCRIPTS = Path(__file__).with_name("scripts")
-SHARED = Path(os.environ.get("VOS_SHARED_DIR", ROOT.parent / "shared"))
-DAVIS = SHARED / "davis2016"
-WEIGHTS = SHARED / "weights"
+DAVIS = shared_dir() / "davis2016"  # VOS_SHARED_DIR, ../shared or the fetcher's cache (tests/shared_data.py)
+WEIGHTS = ROOT / "vos_core" / "weights"  # the bundled parent: every clone has it
 CLIP = "blackswan"
 FRAMES = 10
 SIZE = (214, 120)  # 854×480 / 4, even sides for H.264

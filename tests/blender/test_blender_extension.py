@@ -95,7 +95,10 @@ def test_remove_leaves_the_strip_clean(e2e):
 
 
 def test_runtime_check_says_what_is_missing(newest_blender, extension_zip, tmp_path):
-    image = DAVIS / "JPEGImages" / "480p" / "blackswan" / "00000.jpg"
+    image = tmp_path / "frame.png"  # an image strip and its mask: a white square on black
+    picture = np.zeros((48, 64), np.uint8)
+    picture[12:36, 16:48] = 255
+    cv2.imwrite(str(image), picture)
     result = run_bpy(newest_blender, "bpy_runtime_check.py", str(extension_zip), sys.prefix, str(image), home=tmp_path)
     reports = result["reports"]
     assert not reports["missing"]["ok"] and "There is no Python at /nonexistent/runtime" in reports["missing"]["summary"]

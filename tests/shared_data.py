@@ -1,0 +1,72 @@
+"""Where the tests' real data lives, and what a test does when it is absent (shared by both conftests).
+
+DAVIS-2016 is looked for in ``$VOS_SHARED_DIR/davis2016`` when that is set, else ``../shared/davis2016``
+beside the repository, else the folder ``installers/fetch_davis.py`` fills by default
+(``~/.cache/vos-matte/shared/davis2016``). When it is absent a test that needs it is skipped, naming the
+fetch command; under CI (``CI=true``) it fails instead, so CI cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FETCHER = REPO / "installers" / "fetch_davis.py"
+
+
+def _fetcher():
+    spec = importlib.util.spec_from_file_location("fetch_davis", FETCHER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+fetch_davis = _fetcher()
+#: The command named when DAVIS is absent (``--sha256 print`` while the fetcher records no checksum of its own).
+FETCH_COMMAND = "python3 installers/fetch_davis.py" + ("" if fetch_davis.SHA256 else " --sha256 print")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _has_davis(shared: Path) -> bool:
+    return (shared / "davis2016" / "ImageSets" / "dev.txt").is_file()
+
+
+def shared_dir() -> Path:
+    """The shared folder: ``$VOS_SHARED_DIR``, else ``../shared`` if it holds DAVIS, else the fetcher's cache."""
+    if os.environ.get("VOS_SHARED_DIR"):
+        return Path(os.environ["VOS_SHARED_DIR"]).expanduser()
+    beside = REPO.parent / "shared"
+    if _has_davis(beside):
+        return beside
+    cache = fetch_davis.default_dest()
+    return cache if _has_davis(cache) else beside
+
+
+def imagenet_weights() -> Path:
+    """Where the ImageNet VGG16 file is looked for (only one test compares against it)."""
+    return shared_dir() / "weights" / "vgg16_imagenet_caffe_bgr_fp16.pth"
+
+
+def missing(what: str, how: str) -> None:
+    """Skip the running test (fail it under CI) because ``what`` is absent; ``how`` says how to get it."""
+    message = f"{what}; {how}"
+    if in_ci():
+        pytest.fail(f"{message} (CI=true: missing test data is a failure, not a skip)", pytrace=False)
+    pytest.skip(message)
+
+
+def require_davis(shared: Path | None = None) -> Path:
+    """The DAVIS-2016 folder, or skip (fail under CI) naming the fetch command."""
+    shared = shared_dir() if shared is None else shared
+    davis = shared / "davis2016"
+    if not _has_davis(shared):
+        missing(f"DAVIS-2016 not found at {davis}",
+                f"run `{FETCH_COMMAND}` (or set VOS_SHARED_DIR to a folder holding davis2016/)")
+    return davis
