@@ -38,15 +38,16 @@ def _has_davis(shared: Path) -> bool:
     return (shared / "davis2016" / "ImageSets" / "dev.txt").is_file()
 
 
+def _candidates() -> list[Path]:
+    if os.environ.get("VOS_SHARED_DIR"):
+        return [Path(os.environ["VOS_SHARED_DIR"]).expanduser()]
+    return [REPO.parent / "shared", fetch_davis.default_dest()]
+
+
 def shared_dir() -> Path:
     """The shared folder: ``$VOS_SHARED_DIR``, else ``../shared`` if it holds DAVIS, else the fetcher's cache."""
-    if os.environ.get("VOS_SHARED_DIR"):
-        return Path(os.environ["VOS_SHARED_DIR"]).expanduser()
-    beside = REPO.parent / "shared"
-    if _has_davis(beside):
-        return beside
-    cache = fetch_davis.default_dest()
-    return cache if _has_davis(cache) else beside
+    candidates = _candidates()
+    return next((c for c in candidates if _has_davis(c)), candidates[0])
 
 
 def imagenet_weights() -> Path:
@@ -64,9 +65,9 @@ def missing(what: str, how: str) -> None:
 
 def require_davis(shared: Path | None = None) -> Path:
     """The DAVIS-2016 folder, or skip (fail under CI) naming the fetch command."""
-    shared = shared_dir() if shared is None else shared
-    davis = shared / "davis2016"
-    if not _has_davis(shared):
-        missing(f"DAVIS-2016 not found at {davis}",
+    looked = _candidates() if shared is None else [shared]
+    found = next((c for c in looked if _has_davis(c)), None)
+    if found is None:
+        missing(f"DAVIS-2016 not found in {' or '.join(str(c / 'davis2016') for c in looked)}",
                 f"run `{FETCH_COMMAND}` (or set VOS_SHARED_DIR to a folder holding davis2016/)")
-    return davis
+    return found / "davis2016"
