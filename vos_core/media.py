@@ -215,7 +215,13 @@ def read_frame(media: MediaInput, info: VideoInfo, index: int) -> np.ndarray:
     decoded frames, as :func:`decode` does)."""
     if not 0 <= index < info.frames:
         raise InputError(f"{media.path} has {info.frames} frames; there is no frame {index}")
-    picked = media.node()["v:0"].filter("select", f"eq(n,{index})")
+    files = sorted(glob.glob(media.path)) if media.options.get("pattern_type") == "glob" else []
+    if index < len(files):
+        # A folder of images: decode that one file. Through the sequence, -xerror could stop at a
+        # bad frame after it that ffmpeg's threads reached first (seen on a loaded machine).
+        picked = ffmpeg.input(files[index])["v:0"]
+    else:
+        picked = media.node()["v:0"].filter("select", f"eq(n,{index})")
     graph = picked.output("pipe:", f="rawvideo", pix_fmt="rgb24", fps_mode="passthrough", **{"frames:v": "1"})
     graph = graph.global_args("-xerror")  # a frame before it that fails to decode must not shift the count
     proc = FfmpegProcess(argv(graph), stdout=subprocess.PIPE)
