@@ -18,14 +18,15 @@ REPO = Path(__file__).resolve().parents[1]
 FETCHER = REPO / "installers" / "fetch_davis.py"
 
 
-def _fetcher():
-    spec = importlib.util.spec_from_file_location("fetch_davis", FETCHER)
+def load_script(path: Path, name: str):
+    """The module of a script outside any package (``installers/``), loaded from its file."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-fetch_davis = _fetcher()
+fetch_davis = load_script(FETCHER, "fetch_davis")
 #: The command named when DAVIS is absent (``--sha256 print`` while the fetcher records no checksum of its own).
 FETCH_COMMAND = "python3 installers/fetch_davis.py" + ("" if fetch_davis.SHA256 else " --sha256 print")
 

@@ -12,15 +12,13 @@ import zipfile
 import pytest
 from blender_support import bpy_python
 from releases import NEWEST, ROOT
+from shared_data import load_script
 
 INSTALLER = ROOT / "installers" / "blender.py"
 
 
 def _installer_module():
-    spec = importlib.util.spec_from_file_location("vos_matte_blender_installer", INSTALLER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(INSTALLER, "vos_matte_blender_installer")
 
 
 @pytest.mark.slow
