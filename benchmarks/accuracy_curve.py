@@ -34,11 +34,11 @@ import torch
 
 from plugin.evaluate import fitted_session, write_json
 from vos_core import SegmentConfig, VideoPredictor, load_net, read_mask
-from vos_core.appearance import compute_dtype
 from vos_core.config import ABLATION
-from vos_core.davis import DavisSequence, load_sequence, split_names
-from vos_core.detection import Detection, load_detector
-from vos_core.metrics import f_measure, jaccard
+from vos_core.eval.davis import DavisSequence, load_sequence, split_names
+from vos_core.eval.metrics import f_measure, jaccard
+from vos_core.network.appearance import compute_dtype
+from vos_core.tracking.detection import Detection, load_detector
 from vos_core.weights import sha256_of
 
 REPO = Path(__file__).resolve().parents[1]

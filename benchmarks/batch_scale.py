@@ -34,7 +34,7 @@ from pathlib import Path
 import cv2
 
 from vos_core import read_image, read_mask
-from vos_core.masks import resize_mask
+from vos_core.media.masks import resize_mask
 
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"

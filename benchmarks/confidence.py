@@ -39,9 +39,9 @@ from benchmarks.accuracy_curve import cached_detections, cached_maps
 from plugin.evaluate import write_json
 from vos_core import VideoPredictor, get_preset, load_net, read_image, read_mask
 from vos_core import confidence as conf
-from vos_core.davis import DavisSequence, load_sequence, split_names
-from vos_core.detection import load_detector
-from vos_core.metrics import jaccard
+from vos_core.eval.davis import DavisSequence, load_sequence, split_names
+from vos_core.eval.metrics import jaccard
+from vos_core.tracking.detection import load_detector
 
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"

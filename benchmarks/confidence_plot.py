@@ -17,7 +17,7 @@ import numpy as np
 
 from benchmarks.confidence import DAVIS, REPO, fit, predict, replay_signals, select, spearman
 from vos_core import confidence as conf
-from vos_core.davis import load_sequence, split_names
+from vos_core.eval.davis import load_sequence, split_names
 
 WIDTH, HEIGHT, MARGIN = 720, 260, 40
 BLUE, ORANGE, GREY, RED = (200, 110, 30), (20, 130, 240), (225, 225, 225), (40, 40, 200)

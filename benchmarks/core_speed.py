@@ -22,8 +22,8 @@ import torch
 
 from plugin.device import describe, pick_device
 from vos_core import SegmentConfig, VideoPredictor, get_preset, load_net, read_mask
-from vos_core.davis import load_sequence
-from vos_core.detection import load_detector
+from vos_core.eval.davis import load_sequence
+from vos_core.tracking.detection import load_detector
 
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"

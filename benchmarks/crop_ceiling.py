@@ -24,11 +24,11 @@ import numpy as np
 
 from plugin.evaluate import fitted_session, write_json
 from vos_core import VideoPredictor, get_preset, load_net, read_mask
-from vos_core.boxes import mask_box
 from vos_core.config import ABLATION
-from vos_core.davis import load_sequences
-from vos_core.detection import load_detector
-from vos_core.metrics import f_measure, jaccard
+from vos_core.eval.davis import load_sequences
+from vos_core.eval.metrics import f_measure, jaccard
+from vos_core.tracking.boxes import mask_box
+from vos_core.tracking.detection import load_detector
 
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"

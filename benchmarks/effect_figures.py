@@ -18,9 +18,9 @@ import numpy as np
 
 from plugin.effects import EFFECTS, apply_effect
 from vos_core import read_image, read_mask
-from vos_core.davis import load_sequence
-from vos_core.reframe import ReframeSettings, crop, reframe, track_object
-from vos_core.scribbles import scribble_mask, synthetic_strokes
+from vos_core.app.reframe import ReframeSettings, crop, reframe, track_object
+from vos_core.app.scribbles import scribble_mask, synthetic_strokes
+from vos_core.eval.davis import load_sequence
 
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"

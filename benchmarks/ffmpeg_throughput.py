@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from vos_core.ffmpeg_process import find_ffmpeg
+from vos_core.media.ffmpeg_process import find_ffmpeg
 
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"

@@ -35,9 +35,9 @@ from plugin.fit_cache import FitCache
 from plugin.jobs import Job, MaskRef, ObjectSpec, Output
 from plugin.pipeline import run_job
 from vos_core import VideoPredictor, get_preset, load_net, read_image, read_mask
-from vos_core.davis import load_sequences
-from vos_core.detection import load_detector
-from vos_core.metrics import f_measure, jaccard
+from vos_core.eval.davis import load_sequences
+from vos_core.eval.metrics import f_measure, jaccard
+from vos_core.tracking.detection import load_detector
 
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"

@@ -31,10 +31,10 @@ from accuracy_curve import FILTER_GRID, TUNE_GRID, cached_detections, score_filt
 
 from plugin.evaluate import write_json
 from vos_core import SegmentConfig, read_mask
-from vos_core.boxes import expand_box, mask_box
-from vos_core.davis import load_sequence, split_names
-from vos_core.hysteresis import box_clip, hysteresis_filter
-from vos_core.metrics import jaccard
+from vos_core.eval.davis import load_sequence, split_names
+from vos_core.eval.metrics import jaccard
+from vos_core.tracking.boxes import expand_box, mask_box
+from vos_core.tracking.hysteresis import box_clip, hysteresis_filter
 
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"

@@ -20,11 +20,11 @@ import numpy as np
 
 from plugin.evaluate import write_json
 from vos_core import VideoPredictor, get_preset, load_net, read_mask
-from vos_core.boxes import mask_box
-from vos_core.crops import cut, object_crop, paste
-from vos_core.davis import load_sequences
-from vos_core.metrics import f_measure, jaccard
-from vos_core.upsample import upsample_map
+from vos_core.eval.davis import load_sequences
+from vos_core.eval.metrics import f_measure, jaccard
+from vos_core.matte.upsample import upsample_map
+from vos_core.network.crops import cut, object_crop, paste
+from vos_core.tracking.boxes import mask_box
 
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"

@@ -30,10 +30,10 @@ import torch
 
 from plugin.evaluate import evaluate_sequence, summary
 from vos_core import VideoPredictor, get_preset, load_net
-from vos_core.augment import augment
-from vos_core.davis import DavisSequence, load_sequences
-from vos_core.frames import ImageFolder
-from vos_core.training import make_optimizer, train_step
+from vos_core.eval.davis import DavisSequence, load_sequences
+from vos_core.media.frames import ImageFolder
+from vos_core.network.augment import augment
+from vos_core.network.training import make_optimizer, train_step
 
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"

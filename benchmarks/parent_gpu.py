@@ -27,7 +27,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vos_core.parent_training import ParentTrainConfig, train_parent
+from vos_core.network.parent_training import ParentTrainConfig, train_parent
 from vos_core.weights import BUNDLED_DIR, PARENT_FILE
 
 CONFIG = ParentTrainConfig(batch=16, lr_drop_at=0.7, precision="auto")

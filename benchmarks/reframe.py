@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from vos_core import read_mask
-from vos_core.davis import load_sequences
-from vos_core.reframe import ReframeSettings, parse_aspect, reframe, track_object
+from vos_core.app.reframe import ReframeSettings, parse_aspect, reframe, track_object
+from vos_core.eval.davis import load_sequences
 
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"

@@ -1,6 +1,6 @@
 """Scribble annotation on the DAVIS-2016 dev clips: how close ~5 strokes get to the drawn mask, and the final J.
 
-For each clip, :func:`vos_core.scribbles.synthetic_strokes` draws 3 foreground strokes along the
+For each clip, :func:`vos_core.app.scribbles.synthetic_strokes` draws 3 foreground strokes along the
 skeleton of the ground-truth first-frame mask and 2 background strokes along the skeleton of the
 background (kept clear of the object), as a user might; :func:`scribble_mask` turns them into a
 mask. Measured: the IoU of that mask with the ground truth, then the whole pipeline (preset
@@ -29,10 +29,10 @@ import torch
 
 from plugin.evaluate import evaluate_sequence
 from vos_core import VideoPredictor, get_preset, load_net, read_image, read_mask, write_mask
-from vos_core.davis import load_sequences
-from vos_core.detection import load_detector
-from vos_core.metrics import jaccard
-from vos_core.scribbles import scribble_mask, synthetic_strokes
+from vos_core.app.scribbles import scribble_mask, synthetic_strokes
+from vos_core.eval.davis import load_sequences
+from vos_core.eval.metrics import jaccard
+from vos_core.tracking.detection import load_detector
 
 REPO = Path(__file__).resolve().parents[1]
 DAVIS = Path(os.environ.get("VOS_SHARED_DIR", REPO.parent / "shared")) / "davis2016"

@@ -10,7 +10,7 @@ Per setting (means over the sequences, frames 1..N-2 for J and F as the DAVIS to
 - ``J``, ``F``: region and boundary scores (×100) of ``alpha > 0.5`` against the ground truth;
 - ``F_ramp``: the boundary F of the soft matte itself, the mean of F for ``alpha > τ`` with
   τ = 0.25, 0.5, 0.75 (a ramp that strays from the true edge loses here);
-- ``chatter``: ``vos_core.antichatter.ChatterMeter`` (no ground truth): mean |α_t − warp(α_{t−1})|
+- ``chatter``: ``vos_core.matte.antichatter.ChatterMeter`` (no ground truth): mean |α_t − warp(α_{t−1})|
   near the edge where the flow is consistent, per frame, then per sequence, then the mean.
 
 Output: ``benchmarks/results/soft_matte.json``, a list of ``{"setting", "J", "F", "chatter"}``
@@ -37,10 +37,10 @@ from accuracy_curve import DAVIS, RESULTS, TUNE_GRID, cached_detections, cached_
 from plugin.evaluate import write_json
 from plugin.soft import SoftMatter
 from vos_core import FrameResult, SegmentConfig, VideoPredictor, get_preset, read_mask
-from vos_core.alpha import MATTE_PRESETS, RefineSettings
-from vos_core.antichatter import ChatterMeter
-from vos_core.davis import DavisSequence, load_sequence, split_names
-from vos_core.metrics import f_measure, jaccard
+from vos_core.eval.davis import DavisSequence, load_sequence, split_names
+from vos_core.eval.metrics import f_measure, jaccard
+from vos_core.matte.alpha import MATTE_PRESETS, RefineSettings
+from vos_core.matte.antichatter import ChatterMeter
 
 REPO = Path(__file__).resolve().parents[1]
 TUNE = "it50_h240_f2"  # the 'balanced' preset's fine-tuning

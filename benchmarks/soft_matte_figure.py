@@ -19,7 +19,7 @@ import numpy as np
 from soft_matte import REPO, matted_frames, sequence_inputs
 
 from vos_core import get_preset
-from vos_core.alpha import MATTE_PRESETS
+from vos_core.matte.alpha import MATTE_PRESETS
 
 CROP = 80  # pixels of the 480p frame
 ZOOM = 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from vos_core import VosError
-from vos_core.appearance import compute_dtype
+from vos_core.network.appearance import compute_dtype
 
 
 def pick_device(requested: str | None = None) -> torch.device:

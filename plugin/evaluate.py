@@ -16,9 +16,9 @@ from pathlib import Path
 import torch
 
 from vos_core import SegmentConfig, Session, VideoPredictor, load_net, read_mask
-from vos_core.davis import DavisSequence, load_sequences, split_names
-from vos_core.detection import load_detector
-from vos_core.metrics import Statistics, f_measure, jaccard, summarize
+from vos_core.eval.davis import DavisSequence, load_sequences, split_names
+from vos_core.eval.metrics import Statistics, f_measure, jaccard, summarize
+from vos_core.tracking.detection import load_detector
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from typing import BinaryIO
 import torch
 
 from vos_core import SegmentConfig
-from vos_core.media import IMAGE_SUFFIXES
+from vos_core.media.ffmpeg_input import IMAGE_SUFFIXES
 from vos_core.propagation import Keyframe
 
 #: How large the cache may grow; the least recently used entries go first (an entry is ~60 MB).

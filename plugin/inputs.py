@@ -12,10 +12,10 @@ from collections.abc import Callable
 import numpy as np
 
 from vos_core import InputError, read_image, read_mask
-from vos_core.frames import VideoSource, open_frames
-from vos_core.masks import fit_mask, read_index_mask
+from vos_core.app.scribbles import scribble_mask
+from vos_core.media.frames import VideoSource, open_frames
+from vos_core.media.masks import fit_mask, read_index_mask
 from vos_core.propagation import Keyframe
-from vos_core.scribbles import scribble_mask
 
 from .jobs import Job, MaskRef, object_labels
 from .refine import grabcut_refine

@@ -42,7 +42,7 @@ PER_OBJECT_KINDS = ("matte", "alpha", "composite")
 OBJECT_PLACEHOLDER = "{object}"
 #: Index maps are 8-bit PNGs, so ids fit in a byte (0 is background).
 MAX_OBJECT_ID = 255
-#: Matte edges (vos_core.alpha.MATTE_PRESETS) and PNG matte bit depths a job may ask for.
+#: Matte edges (vos_core.matte.alpha.MATTE_PRESETS) and PNG matte bit depths a job may ask for.
 #: Kept equal to the core's by a test: this module cannot import it.
 EDGES = ("hard", "soft")
 REFINE_FIELDS = ("feather", "contrast", "shift_edge", "smooth", "chatter")
@@ -101,7 +101,7 @@ class Job:
     override fields of ``preset`` (vos_core SegmentConfig); ``resize_mask`` scales masks to the
     frame size, ``refine_mask`` snaps them to edges (GrabCut) first. ``fps`` is the rate of
     image-sequence inputs, ``background`` what composites are laid over. ``edge`` names the
-    matte's edge preset (vos_core.alpha.MATTE_PRESETS: "hard" is the binary cut-out), ``refine``
+    matte's edge preset (vos_core.matte.alpha.MATTE_PRESETS: "hard" is the binary cut-out), ``refine``
     overrides fields of its RefineSettings, ``matte_depth`` is the bit depth (8 or 16) of grey mattes (PNG; FFV1 on the command line).
     """
 
@@ -134,9 +134,9 @@ class Job:
                 check_setting(name, value, kinds[name])
         return get_preset(self.preset).with_overrides(**self.settings)
 
-    def refine_settings(self):  # -> vos_core.alpha.RefineSettings (imported here, as in config())
+    def refine_settings(self):  # -> vos_core.matte.alpha.RefineSettings (imported here, as in config())
         """The ``edge`` preset with ``refine`` applied; VosError for an unknown or out-of-range setting. Needs the core."""
-        from vos_core.alpha import get_refine
+        from vos_core.matte.alpha import get_refine
 
         return get_refine(self.edge).with_overrides(**self.refine)
 

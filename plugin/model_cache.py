@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from vos_core import load_net
-from vos_core.appearance import AppearanceNet
-from vos_core.detection import Detector, load_detector
+from vos_core.network.appearance import AppearanceNet
+from vos_core.tracking.detection import Detector, load_detector
 from vos_core.weights import resolve_weights, search_dirs
 
 from .fit_cache import file_identity
@@ -26,7 +26,7 @@ def cached_net(weights: str | Path | None = None) -> tuple[AppearanceNet, dict[s
 
 
 def cached_detector(name: str, weights: str | Path | None = None, device: str = "cpu") -> Detector | None:
-    """:func:`vos_core.detection.load_detector`, built once per model folders, device and process."""
+    """:func:`vos_core.tracking.detection.load_detector`, built once per model folders, device and process."""
     places = tuple(tuple(file_identity(d)) for d in search_dirs(weights))
     return _detector(name, None if weights is None else str(weights), device, places)
 

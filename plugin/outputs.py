@@ -12,7 +12,7 @@ from typing import Self
 import numpy as np
 
 from vos_core import VosError, write_mask
-from vos_core.alpha import quantize
+from vos_core.matte.alpha import quantize
 
 from .cancel import deferred
 from .correction import RECORD

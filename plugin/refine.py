@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from vos_core import VosError
-from vos_core.grabcut import disc, grabcut
+from vos_core.app.grabcut import disc, grabcut
 
 #: Band (pixels, at the mask's resolution) either side of the drawn outline that GrabCut may relabel.
 DEFAULT_BAND = 8

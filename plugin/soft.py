@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from vos_core import FrameResult
-from vos_core.alpha import RefineSettings, refine_alpha
-from vos_core.antichatter import AntiChatter
+from vos_core.matte.alpha import RefineSettings, refine_alpha
+from vos_core.matte.antichatter import AntiChatter
 
 
 class SoftMatter:

@@ -8,8 +8,8 @@ from pathlib import Path
 import cv2
 
 from vos_core import read_image, read_mask
-from vos_core.ffmpeg_process import find_ffmpeg
-from vos_core.masks import resize_mask
+from vos_core.media.ffmpeg_process import find_ffmpeg
+from vos_core.media.masks import resize_mask
 
 SIZE = (428, 240)  # DAVIS 854×480 halved, even sides for H.264
 

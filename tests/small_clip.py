@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 
 from vos_core import read_image, read_mask
-from vos_core.masks import resize_mask
+from vos_core.media.masks import resize_mask
 
 
 def write_small_clip(root: Path, davis_root: Path, mask_frame: int = 0, ext: str = "jpg") -> Path:

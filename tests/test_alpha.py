@@ -1,4 +1,4 @@
-"""Soft alpha from a mask and its map (vos_core.alpha) on real DAVIS frames."""
+"""Soft alpha from a mask and its map (vos_core.matte.alpha) on real DAVIS frames."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from soft_frames import davis_frame
 
 from plugin.soft import SoftMatter
 from vos_core import FrameResult, VosError
-from vos_core.alpha import EDGE_FILTERS, HARD, RefineSettings, get_refine, quantize, refine_alpha, signed_distance
-from vos_core.upsample import domain_transform_filter, mean_filter
+from vos_core.matte.alpha import EDGE_FILTERS, HARD, RefineSettings, get_refine, quantize, refine_alpha, signed_distance
+from vos_core.matte.upsample import domain_transform_filter, mean_filter
 
 
 def test_hard_is_the_binary_mask_bit_for_bit(davis_root):

@@ -7,8 +7,8 @@ from soft_frames import davis_frame
 
 from plugin.soft import SoftMatter
 from vos_core import FrameResult
-from vos_core.alpha import get_refine, refine_alpha
-from vos_core.antichatter import AntiChatter, ChatterMeter
+from vos_core.matte.alpha import get_refine, refine_alpha
+from vos_core.matte.antichatter import AntiChatter, ChatterMeter
 
 
 def test_a_static_scene_leaves_alpha_unchanged(davis_root):

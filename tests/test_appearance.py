@@ -5,10 +5,10 @@ import pytest
 import torch
 
 from vos_core import WeightsError, load_net, read_image
-from vos_core.appearance import AppearanceNet, to_input
-from vos_core.loss import class_balanced_bce
-from vos_core.training import make_optimizer, train_step
-from vos_core.weights import save_parent
+from vos_core.network.appearance import AppearanceNet, to_input
+from vos_core.network.checkpoints import save_parent
+from vos_core.network.loss import class_balanced_bce
+from vos_core.network.training import make_optimizer, train_step
 
 
 @pytest.fixture

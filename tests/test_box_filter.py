@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from vos_core import SegmentConfig
-from vos_core.box_filter import appearance_select, initial_detections, track_by_components
-from vos_core.boxes import box_iou, box_mask_iou, mask_box
-from vos_core.detection import Detection
-from vos_core.hysteresis import box_clip, hysteresis_filter
-from vos_core.tracking import ObjectTracker
+from vos_core.tracking.box_filter import appearance_select, initial_detections, track_by_components
+from vos_core.tracking.boxes import box_iou, box_mask_iou, mask_box
+from vos_core.tracking.detection import Detection
+from vos_core.tracking.hysteresis import box_clip, hysteresis_filter
+from vos_core.tracking.tracker import ObjectTracker
 
 H, W = 100, 200
 CAR, DOG = 2, 16

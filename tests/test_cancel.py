@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from plugin.client import WorkerProcess
-from vos_core.ffmpeg_process import find_ffmpeg
+from vos_core.media.ffmpeg_process import find_ffmpeg
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 

@@ -22,7 +22,7 @@ from plugin.client import run_blocking
 from plugin.jobs import Job
 from plugin.outputs import MARKER
 from vos_core import FrameResult, VosError, read_mask
-from vos_core.ffmpeg_process import find_ffmpeg
+from vos_core.media.ffmpeg_process import find_ffmpeg
 
 FAST = ["--iters", "0", "--infer-height", "64", "--detector", "none"]
 

@@ -19,7 +19,7 @@ from hosts.ffmpeg.job_options import frame_and_file, job_fields
 from plugin.jobs import Job, MaskRef
 from plugin.outputs import MARKER
 from vos_core import read_mask
-from vos_core.ffmpeg_process import find_ffmpeg
+from vos_core.media.ffmpeg_process import find_ffmpeg
 
 FAST = ["--iters", "0", "--infer-height", "64", "--detector", "none"]
 

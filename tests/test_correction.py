@@ -13,7 +13,7 @@ from plugin.fit_cache import FitCache
 from plugin.jobs import Job, MaskRef, ObjectSpec, Output
 from plugin.pipeline import run_job
 from vos_core import read_image, read_mask
-from vos_core.masks import resize_mask
+from vos_core.media.masks import resize_mask
 from vos_core.propagation import Keyframe
 
 

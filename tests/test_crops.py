@@ -9,12 +9,13 @@ import pytest
 import torch
 
 from vos_core import SegmentConfig, VideoPredictor, load_net, read_image, read_mask
-from vos_core.boxes import mask_box
-from vos_core.crops import CropSpec, crop_warp, cut, object_crop, paste
-from vos_core.metrics import jaccard
-from vos_core.oneshot import fine_tune
-from vos_core.parent_training import ParentTrainConfig, train_parent
-from vos_core.patches import FrameBank, PatchSpec, sample_patches
+from vos_core.config import CropSpec
+from vos_core.eval.metrics import jaccard
+from vos_core.network.crops import crop_warp, cut, object_crop, paste
+from vos_core.network.oneshot import fine_tune
+from vos_core.network.parent_training import ParentTrainConfig, train_parent
+from vos_core.network.patches import FrameBank, PatchSpec, sample_patches
+from vos_core.tracking.boxes import mask_box
 from vos_core.weights import resolve_weights
 
 SPEC = CropSpec()

@@ -7,10 +7,16 @@ import pytest
 import torch
 
 from vos_core import SegmentConfig, WeightsError, read_image, read_mask
-from vos_core.boxes import box_iou, mask_box
-from vos_core.detection import FASTER_RCNN_FILE, FasterRCNNDetector, load_detector, tiles, torchvision_cache_file
-from vos_core.metrics import jaccard
-from vos_core.tracking import ObjectTracker
+from vos_core.eval.metrics import jaccard
+from vos_core.tracking.boxes import box_iou, mask_box
+from vos_core.tracking.detection import (
+    FASTER_RCNN_FILE,
+    FasterRCNNDetector,
+    load_detector,
+    tiles,
+    torchvision_cache_file,
+)
+from vos_core.tracking.tracker import ObjectTracker
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from matted_clip import SIZE, has_audio, write_matted_clip
 from hosts.ffmpeg.cli import main
 from plugin.effects import EFFECTS, EffectSettings, alpha_of, apply_effect, background_blur, colour_pop, outline
 from vos_core import read_image, read_mask
-from vos_core.davis import load_sequence
-from vos_core.media import decode, open_input, probe
+from vos_core.eval.davis import load_sequence
+from vos_core.media.ffmpeg_input import decode, open_input, probe
 
 
 @pytest.fixture(scope="module")

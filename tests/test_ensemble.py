@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from vos_core import SegmentConfig, VideoPredictor, load_net, read_image, read_mask
-from vos_core.appearance import MapEnsemble
+from vos_core.network.appearance import MapEnsemble
 
 pytestmark = pytest.mark.slow  # fine-tunes twice
 

@@ -8,7 +8,7 @@ import cv2
 import pytest
 
 from vos_core import read_image, read_mask
-from vos_core.davis import load_sequence, split_names
+from vos_core.eval.davis import load_sequence, split_names
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from vos_core import SegmentConfig, VideoPredictor, load_net, read_image, read_mask
-from vos_core.oneshot import fine_tune
+from vos_core.network.oneshot import fine_tune
 
 pytestmark = pytest.mark.slow  # fine-tunes (briefly, at 120 lines)
 

@@ -18,7 +18,7 @@ import pytest
 import shared_data
 from shared_data import FETCH_COMMAND, fetch_davis, require_davis
 
-from vos_core.davis import load_sequence, split_names
+from vos_core.eval.davis import load_sequence, split_names
 
 TRAIN = ("bear",)
 

@@ -22,10 +22,10 @@ from hosts.ffmpeg.cli import main
 from hosts.ffmpeg.formats import FORMATS, UsageError, resolve
 from plugin.outputs import MARKER
 from vos_core import read_mask
-from vos_core.ffmpeg_process import find_ffmpeg
-from vos_core.masks import resize_mask
-from vos_core.media import exact_rate, open_input, probe
-from vos_core.metrics import jaccard
+from vos_core.eval.metrics import jaccard
+from vos_core.media.ffmpeg_input import exact_rate, open_input, probe
+from vos_core.media.ffmpeg_process import find_ffmpeg
+from vos_core.media.masks import resize_mask
 
 SEQ, STRIDE, FRAMES = "blackswan", 3, 12  # every 3rd frame: the swan moves enough to beat copying
 W, H = 426, 240

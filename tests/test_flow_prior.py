@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from vos_core import SegmentConfig, VideoPredictor, load_net, read_image, read_mask
-from vos_core.augment import resize_to_height
-from vos_core.flow_prior import FlowPrior, apply_prior
-from vos_core.metrics import jaccard
-from vos_core.upsample import upsample_map
+from vos_core.eval.metrics import jaccard
+from vos_core.matte.upsample import upsample_map
+from vos_core.network.augment import resize_to_height
+from vos_core.tracking.flow_prior import FlowPrior, apply_prior
 
 HEIGHT = 240
 

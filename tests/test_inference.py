@@ -4,8 +4,9 @@ import numpy as np
 import torch
 
 from plugin.device import describe
-from vos_core import SegmentConfig, VideoPredictor, appearance, load_net, read_image
-from vos_core.appearance import compute_dtype, to_input
+from vos_core import SegmentConfig, VideoPredictor, load_net, read_image
+from vos_core.network import appearance
+from vos_core.network.appearance import compute_dtype, to_input
 
 
 def _frame(davis_root, name="blackswan", index=0):

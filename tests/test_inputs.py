@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from vos_core import InputError, SegmentConfig, VideoPredictor, open_frames, read_mask, validate_mask
-from vos_core.appearance import AppearanceNet
-from vos_core.media import decode, open_input, probe, read_frame
+from vos_core.media.ffmpeg_input import decode, open_input, probe, read_frame
+from vos_core.network.appearance import AppearanceNet
 
 
 def test_grey_alpha_png_uses_first_channel(tmp_path):

@@ -13,7 +13,7 @@ from plugin.inputs import load_job_inputs
 from plugin.jobs import Job
 from plugin.refine import grabcut_refine
 from vos_core import InputError, open_frames, read_mask
-from vos_core.masks import read_index_mask
+from vos_core.media.masks import read_index_mask
 
 
 @pytest.fixture(scope="module")

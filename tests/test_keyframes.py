@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from vos_core import InputError, SegmentConfig, VideoPredictor, load_net, read_image, read_mask
-from vos_core.boxes import mask_box
 from vos_core.clip_store import ClipStore
-from vos_core.detection import Detection
-from vos_core.metrics import jaccard
+from vos_core.eval.metrics import jaccard
 from vos_core.propagation import join_index, plan_runs, streams_forward
-from vos_core.tracking import ObjectTracker, keyframe_classes
+from vos_core.tracking.boxes import mask_box
+from vos_core.tracking.detection import Detection
+from vos_core.tracking.tracker import ObjectTracker, keyframe_classes
 
 SEQ, N = "blackswan", 24
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vos_core.metrics import boundary_map, f_measure, jaccard, summarize
+from vos_core.eval.metrics import boundary_map, f_measure, jaccard, summarize
 
 
 def box_mask(h, w, y0, y1, x0, x1):

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from vos_core import SegmentConfig, VideoPredictor, load_net, read_image, read_mask
-from vos_core.boxes import mask_box
-from vos_core.hysteresis import hysteresis_filter
-from vos_core.metrics import jaccard
+from vos_core.eval.metrics import jaccard
+from vos_core.tracking.boxes import mask_box
+from vos_core.tracking.hysteresis import hysteresis_filter
 
 SEQ, LATER = "blackswan", 20
 

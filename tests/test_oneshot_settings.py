@@ -6,7 +6,7 @@ import pytest
 
 from vos_core import SegmentConfig, load_net, read_image, read_mask
 from vos_core.errors import VosError
-from vos_core.oneshot import fine_tune
+from vos_core.network.oneshot import fine_tune
 
 
 def test_the_scale_range_comes_from_json_as_a_list_and_is_checked():

@@ -12,7 +12,7 @@ from hosts.ffmpeg.formats import resolve
 from hosts.ffmpeg.sinks import FfmpegSink
 from plugin.outputs import MARKER, PngSequenceWriter
 from vos_core import VosError, read_mask
-from vos_core.media import MediaInput, VideoInfo
+from vos_core.media.ffmpeg_input import MediaInput, VideoInfo
 
 MATTES = [np.pad(np.full((8, 8), 255, np.uint8), ((4 + i, 12 - i), (8, 16))) for i in range(3)]  # 24×32
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from vos_core import SegmentConfig, VideoPredictor, load_net, read_image, read_mask
-from vos_core.metrics import jaccard
+from vos_core.eval.metrics import jaccard
 from vos_core.weights import BUNDLED_DIR, PARENT_FILE, resolve_weights
 
 SEQS, LATER = ("dog", "breakdance"), (10, 20, 40)

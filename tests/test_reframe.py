@@ -1,11 +1,10 @@
-"""Object track, smoothed camera path and crop windows (vos_core.reframe), on hand-made and DAVIS mattes."""
+"""Object track, smoothed camera path and crop windows (vos_core.app.reframe), on hand-made and DAVIS mattes."""
 
 import numpy as np
 import pytest
 
 from vos_core import InputError, read_mask
-from vos_core.davis import load_sequence
-from vos_core.reframe import (
+from vos_core.app.reframe import (
     ReframeSettings,
     crop_size,
     observe,
@@ -15,6 +14,7 @@ from vos_core.reframe import (
     track_object,
     whittaker,
 )
+from vos_core.eval.davis import load_sequence
 
 
 def _disc_matte(cx: float, cy: float, r: float = 10, size=(120, 160)) -> np.ndarray:

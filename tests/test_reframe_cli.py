@@ -7,7 +7,7 @@ import pytest
 from matted_clip import SIZE, has_audio, write_matted_clip
 
 from hosts.ffmpeg.cli import main
-from vos_core.media import decode, open_input, probe
+from vos_core.media.ffmpeg_input import decode, open_input, probe
 
 
 @pytest.fixture(scope="module")

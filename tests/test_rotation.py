@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from vos_core import read_mask
-from vos_core.ffmpeg_process import find_ffmpeg
-from vos_core.media import decode, display_rotation, open_input, probe
+from vos_core.media.ffmpeg_input import decode, display_rotation, open_input, probe
+from vos_core.media.ffmpeg_process import find_ffmpeg
 
 CODED_W, CODED_H, FRAMES = 64, 48, 4
 

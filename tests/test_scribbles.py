@@ -1,13 +1,13 @@
-"""A first-frame mask from scribbles (vos_core.scribbles) and the GrabCut it shares with refinement."""
+"""A first-frame mask from scribbles (vos_core.app.scribbles) and the GrabCut it shares with refinement."""
 
 import cv2
 import numpy as np
 import pytest
 
 from vos_core import InputError, read_image, read_mask
-from vos_core.davis import load_sequence
-from vos_core.metrics import jaccard
-from vos_core.scribbles import scribble_mask, skeleton, synthetic_strokes
+from vos_core.app.scribbles import scribble_mask, skeleton, synthetic_strokes
+from vos_core.eval.davis import load_sequence
+from vos_core.eval.metrics import jaccard
 
 
 def _scene():

@@ -3,9 +3,9 @@
 import pytest
 
 from vos_core import SegmentConfig
-from vos_core.alpha import EDGE_FILTERS, MATTE_PRESETS, RefineSettings, get_refine
 from vos_core.config import DETECTORS, POSTPROCESS, PRECISIONS, UPSAMPLE
 from vos_core.errors import VosError
+from vos_core.matte.alpha import EDGE_FILTERS, MATTE_PRESETS, RefineSettings, get_refine
 
 
 @pytest.mark.parametrize("make, name, choices", [

@@ -15,9 +15,9 @@ from hosts.ffmpeg.formats import resolve
 from hosts.ffmpeg.options import add_refine_options, refine_from
 from hosts.ffmpeg.sinks import FfmpegSink
 from plugin.outputs import PngSequenceWriter
-from vos_core.alpha import get_refine, quantize, refine_alpha
-from vos_core.ffmpeg_process import find_ffmpeg
-from vos_core.media import open_input, probe
+from vos_core.matte.alpha import get_refine, quantize, refine_alpha
+from vos_core.media.ffmpeg_input import open_input, probe
+from vos_core.media.ffmpeg_process import find_ffmpeg
 
 W, H, FRAMES = 214, 120, 3
 
@@ -126,7 +126,7 @@ def test_deep_alpha_from_a_source_with_a_pixel_aspect(tmp_path, clip):
 
 
 def test_sample_aspect_is_read_for_upright_frames():
-    from vos_core.media import sample_aspect
+    from vos_core.media.ffmpeg_input import sample_aspect
 
     line = "  Stream #0:0: Video: h264 (High), yuv420p, 720x576 [SAR 16:15 DAR 4:3], 25 fps, 25 tbr"
     assert sample_aspect(line, 0) == Fraction(16, 15)

@@ -18,7 +18,7 @@ from small_clip import write_small_clip
 from plugin.correction import RECORD, RunRecord
 from plugin.jobs import EDGES, REFINE_FIELDS, Job, JobError, MaskRef, ObjectSpec, Output
 from plugin.pipeline import run_job
-from vos_core.alpha import MATTE_PRESETS, RefineSettings, signed_distance
+from vos_core.matte.alpha import MATTE_PRESETS, RefineSettings, signed_distance
 
 FAST = ["--iters", "0", "--infer-height", "64", "--detector", "none"]
 SETTINGS = {"finetune_iters": 0, "infer_height": 64, "detector": "none"}

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from vos_core import SegmentConfig, VideoPredictor, load_net, parent_training, read_image, read_mask
-from vos_core.appearance import VGG16_STAGES, AppearanceNet
-from vos_core.parent_training import ParentTrainConfig, train_parent
-from vos_core.training import LR_POLICY
-from vos_core.weights import save_parent
+from vos_core import SegmentConfig, VideoPredictor, load_net, read_image, read_mask
+from vos_core.network import parent_training
+from vos_core.network.appearance import VGG16_STAGES, AppearanceNet
+from vos_core.network.checkpoints import save_parent
+from vos_core.network.parent_training import ParentTrainConfig, train_parent
+from vos_core.network.training import LR_POLICY
 
 pytestmark = pytest.mark.slow  # runs both trainings (two steps each)
 
@@ -117,7 +118,7 @@ def test_parent_training_uses_the_policy_and_its_frozen_stages(davis_root, paren
 
 def test_accumulated_step_averages_the_gradients_of_its_frames(davis_root):
     """A step on [a, a] moves the net exactly as a step on a; [a, b] moves it as the mean of a and b."""
-    from vos_core.training import batch_step, make_optimizer
+    from vos_core.network.training import batch_step, make_optimizer
 
     def small(name: str, index: int) -> tuple[np.ndarray, np.ndarray]:
         image = read_image(davis_root / "JPEGImages" / "480p" / name / f"{index:05d}.jpg")

@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-import vos_core.weights as weights_module
+import vos_core.network.checkpoints as checkpoints_module
 from vos_core import WeightsError, load_net, read_image, read_mask
-from vos_core.appearance import AppearanceNet
-from vos_core.parent_training import ParentTrainConfig, train_parent
-from vos_core.training import make_optimizer
-from vos_core.weights import resolve_weights, save_parent
+from vos_core.network.appearance import AppearanceNet
+from vos_core.network.checkpoints import save_parent
+from vos_core.network.parent_training import ParentTrainConfig, train_parent
+from vos_core.network.training import make_optimizer
+from vos_core.weights import resolve_weights
 
 
 def test_explicit_weights_path_that_does_not_exist_is_an_error_naming_it(tmp_path, parent_weights):
@@ -58,8 +59,8 @@ def _interrupt_at(monkeypatch, k: int) -> list[str]:
 
     for name in ("replace", "unlink", "write_text"):
         monkeypatch.setattr(Path, name, wrap(name, getattr(Path, name)))
-    monkeypatch.setattr(weights_module.torch, "save", wrap("torch.save", torch.save))
-    monkeypatch.setattr(weights_module, "sha256_of", wrap("sha256_of", weights_module.sha256_of))
+    monkeypatch.setattr(checkpoints_module.torch, "save", wrap("torch.save", torch.save))
+    monkeypatch.setattr(checkpoints_module, "sha256_of", wrap("sha256_of", checkpoints_module.sha256_of))
     return calls
 
 
@@ -86,7 +87,7 @@ def test_interrupted_save_never_leaves_a_good_file_marked_corrupt(monkeypatch, t
         save_parent(old, path, {"iterations": 1})
         k += 1
     assert k > 3, calls  # the save really was cut at several points
-    assert (tmp_path / "parent_fp16.pth.sha256").read_text().split()[0] == weights_module.sha256_of(path)
+    assert (tmp_path / "parent_fp16.pth.sha256").read_text().split()[0] == checkpoints_module.sha256_of(path)
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ Frames are H×W×3 uint8 RGB, maps H×W float32 in 0..1, masks H×W uint8 0/255.
 
 from .config import PRESETS, SegmentConfig, get_preset
 from .errors import InputError, VosError, WeightsError
-from .frames import open_frames, read_image
-from .masks import read_mask, validate_mask, write_mask
+from .media.frames import open_frames, read_image
+from .media.masks import read_mask, validate_mask, write_mask
+from .network.checkpoints import load_net
 from .predictor import FrameResult, Session, VideoPredictor
-from .weights import load_net
 
 __all__ = [
     "PRESETS",

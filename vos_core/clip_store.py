@@ -20,8 +20,8 @@ from typing import Self
 
 import numpy as np
 
-from .crops import paste
-from .detection import Detection
+from .network.crops import paste
+from .tracking.detection import Detection
 
 
 class ClipStore:

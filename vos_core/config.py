@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .augment import AUGMENT
-from .crops import CropSpec
 from .errors import VosError, check_choice
 
 POSTPROCESS = ("threshold", "clip", "hysteresis")
@@ -19,6 +17,42 @@ UPSAMPLE = ("bilinear", "guided")
 HIGH_FRACTION = 0.5
 DETECTORS = ("yolox", "faster-rcnn", "none")
 PRECISIONS = ("auto", "float32", "bfloat16")
+
+
+@dataclass(frozen=True)
+class AugmentParams:
+    """Random scale in ``scale_range``, rotation within ±``max_rotation`` degrees, 50% mirror."""
+
+    scale_range: tuple[float, float] = (0.75, 1.25)
+    max_rotation: float = 15.0
+    mirror: bool = True
+
+
+@dataclass(frozen=True)
+class CropSpec:
+    """Where and how large crops are.
+
+    Attributes:
+        object_size: the object's long side in network pixels inside a crop.
+        context: the crop is square, ``object_size * (1 + 2 * context)`` pixels a side: the box
+            grown by this fraction of its long side on every side (room for the motion to the
+            next frame, and the background the network needs to tell the object apart).
+        max_zoom: a crop never magnifies the frame more than this (network pixels per frame
+            pixel): past it there is no detail to gain.
+        min_gain: use a crop only where it gives the object at least this many times the pixels
+            (per side) that the whole-frame pass at ``frame_height`` lines would; else the
+            whole frame is as good and sees everything.
+    """
+
+    object_size: int = 160
+    context: float = 0.5
+    max_zoom: float = 2.0
+    min_gain: float = 1.25
+
+    @property
+    def side(self) -> int:
+        """The crop's side in network pixels."""
+        return round(self.object_size * (1 + 2 * self.context))
 
 
 @dataclass(frozen=True)
@@ -82,7 +116,7 @@ class SegmentConfig:
     learning_rate: float = 5e-3
     frozen_stages: int = 2
     augment_copies: int = 16
-    augment_scale: tuple[float, float] = AUGMENT.scale_range
+    augment_scale: tuple[float, float] = AugmentParams.scale_range
     cache_features: bool = True
     train_height: int = 240
     infer_height: int = 240

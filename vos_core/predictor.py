@@ -26,21 +26,21 @@ import cv2
 import numpy as np
 import torch
 
-from .appearance import AppearanceNet, MapEnsemble, compute_dtype, to_input
-from .augment import resize_to_height
-from .boxes import Box, mask_box
 from .clip_store import ClipStore
 from .config import SegmentConfig
-from .crops import cut, object_crop, paste
-from .detection import Detection, Detector
 from .errors import InputError
-from .flow_prior import FlowPrior, apply_prior
-from .masks import validate_mask
-from .metrics import jaccard
-from .oneshot import TrainStep, fine_tune
+from .eval.metrics import jaccard
+from .matte.upsample import upsample_map
+from .media.masks import validate_mask
+from .network.appearance import AppearanceNet, MapEnsemble, compute_dtype, to_input
+from .network.augment import resize_to_height
+from .network.crops import cut, object_crop, paste
+from .network.oneshot import TrainStep, fine_tune
 from .propagation import Run, join_index, plan_runs, streams_forward
-from .tracking import ObjectTracker, TrackState, keyframe_classes
-from .upsample import upsample_map
+from .tracking.boxes import Box, mask_box
+from .tracking.detection import Detection, Detector
+from .tracking.flow_prior import FlowPrior, apply_prior
+from .tracking.tracker import ObjectTracker, TrackState, keyframe_classes
 
 
 @dataclass

@@ -54,7 +54,7 @@ def _run_evaluation(args: argparse.Namespace, report: Callable, cancelled: Calla
     from plugin.evaluate import evaluate, peak_rss_mb
     from plugin.pipeline import Cancelled
     from vos_core import get_preset
-    from vos_core.davis import split_names
+    from vos_core.eval.davis import split_names
 
     config = get_preset(args.preset).with_overrides(**settings_from(args))
     variant_configs = {k: config.with_overrides(**v) for k, v in variants.items()} if variants else None
@@ -119,7 +119,7 @@ def _cmd_train_parent(args: argparse.Namespace, report: Callable, cancelled: Cal
 
     from plugin.device import pick_device
     from plugin.pipeline import Cancelled
-    from vos_core.parent_training import ParentTrainConfig, train_parent
+    from vos_core.network.parent_training import ParentTrainConfig, train_parent
 
     if args.threads:
         torch.set_num_threads(args.threads)

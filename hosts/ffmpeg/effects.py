@@ -49,7 +49,7 @@ def _cmd_effects(args: argparse.Namespace, report: EventSink, cancelled: Callabl
     from plugin.cancel import Cancelled
     from plugin.effects import EffectSettings, apply_effect
     from plugin.events import Progress
-    from vos_core.media import decode
+    from vos_core.media.ffmpeg_input import decode
 
     from .formats import resolve
     from .frame_outputs import RgbSink, decode_mattes, open_clip_and_mattes

@@ -33,7 +33,7 @@ def open_clip_and_mattes(clip: str, mattes: str, fps: str | None):
     Returns ``(media, info, matte_media, matte_info)``.
     """
     from vos_core import InputError
-    from vos_core.media import open_input, probe
+    from vos_core.media.ffmpeg_input import open_input, probe
 
     media = open_input(clip, fps)
     info = probe(media)
@@ -49,7 +49,7 @@ def open_clip_and_mattes(clip: str, mattes: str, fps: str | None):
 
 def decode_mattes(media, info) -> Iterator[np.ndarray]:
     """Each matte of a grey sequence as H×W uint8 (ffmpeg decodes to RGB; grey has equal channels)."""
-    from vos_core.media import decode
+    from vos_core.media.ffmpeg_input import decode
 
     for rgb in decode(media, info):
         yield rgb[..., 0]

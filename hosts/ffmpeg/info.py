@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_info(args: argparse.Namespace, report: EventSink, cancelled: Callable[[], bool]) -> int:
-    from vos_core.media import open_input, probe
+    from vos_core.media.ffmpeg_input import open_input, probe
 
     info = probe(open_input(args.input, args.fps))
     fields = {"width": info.width, "height": info.height, "rate": str(info.rate), "frames": info.frames,

@@ -29,7 +29,7 @@ def settings_from(args: argparse.Namespace) -> dict:
 
 
 def add_refine_options(p: argparse.ArgumentParser) -> None:
-    """Soft-matte controls (vos_core.alpha.RefineSettings); any of them implies ``--edge soft``."""
+    """Soft-matte controls (vos_core.matte.alpha.RefineSettings); any of them implies ``--edge soft``."""
     g = p.add_argument_group("matte edge")
     g.add_argument("--edge", choices=("hard", "soft"),
                    help="hard: today's binary cut-out; soft: edge-aware alpha with anti-chatter (default hard)")

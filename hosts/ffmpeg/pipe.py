@@ -81,8 +81,8 @@ def _cmd_pipe(args: argparse.Namespace, report: EventSink, cancelled: Callable[[
     from plugin.refine import grabcut_refine
     from plugin.soft import SoftMatter
     from vos_core import InputError, VosError, get_preset, read_mask
-    from vos_core.alpha import get_refine, quantize
-    from vos_core.masks import fit_mask
+    from vos_core.matte.alpha import get_refine, quantize
+    from vos_core.media.masks import fit_mask
     from vos_core.propagation import Keyframe
 
     width, height = args.size

@@ -1,6 +1,6 @@
 """``vos-matte reframe``: object-centred stabilisation or social-aspect reframing from a clip's mattes.
 
-Pass 1 reads only the mattes and computes the camera path (vos_core.reframe); pass 2 decodes the
+Pass 1 reads only the mattes and computes the camera path (vos_core.app.reframe); pass 2 decodes the
 clip, crops each frame and encodes the result with the clip's audio. The path can be written as
 JSON or CSV (``--path``), for other tools or the Blender add-on, with or without the video.
 """
@@ -40,8 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _cmd_reframe(args: argparse.Namespace, report: EventSink, cancelled: Callable[[], bool]) -> int:
     from plugin.cancel import Cancelled
     from plugin.events import Progress
-    from vos_core.media import decode
-    from vos_core.reframe import ReframeSettings, crop, parse_aspect, reframe, track_object
+    from vos_core.app.reframe import ReframeSettings, crop, parse_aspect, reframe, track_object
+    from vos_core.media.ffmpeg_input import decode
 
     from .formats import resolve
     from .frame_outputs import RgbSink, decode_mattes, open_clip_and_mattes, resized

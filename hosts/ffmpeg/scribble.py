@@ -30,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_scribble(args: argparse.Namespace, report: EventSink, cancelled: Callable[[], bool]) -> int:
     from vos_core import read_image, write_mask
-    from vos_core.media import IMAGE_SUFFIXES, open_input, probe, read_frame
-    from vos_core.scribbles import scribble_mask
+    from vos_core.app.scribbles import scribble_mask
+    from vos_core.media.ffmpeg_input import IMAGE_SUFFIXES, open_input, probe, read_frame
 
     start = time.perf_counter()
     source = Path(args.input)

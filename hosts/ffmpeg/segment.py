@@ -6,7 +6,7 @@ again where the matte went wrong is how a result is corrected. Several objects e
 outputs ({object} in the path). --start/--end segment only that range; outputs still span the
 whole clip (empty mattes outside the range) so they line up with it.
 
-The clip is decoded by ffmpeg (vos_core.frames.VideoSource, the decoder every host uses); each
+The clip is decoded by ffmpeg (vos_core.media.frames.VideoSource, the decoder every host uses); each
 output is its own ffmpeg process fed the mattes as they come, so memory does not grow with clip length.
 """
 

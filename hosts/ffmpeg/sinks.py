@@ -20,9 +20,9 @@ import numpy as np
 
 from plugin.outputs import MARKER, check_replaceable, move_into_place
 from vos_core import VosError
-from vos_core.alpha import quantize
-from vos_core.ffmpeg_process import FfmpegProcess, argv
-from vos_core.media import MediaInput, VideoInfo
+from vos_core.matte.alpha import quantize
+from vos_core.media.ffmpeg_input import MediaInput, VideoInfo
+from vos_core.media.ffmpeg_process import FfmpegProcess, argv
 
 from .backdrops import effect_backdrop, is_effect
 from .formats import OutputFormat, UsageError, choices

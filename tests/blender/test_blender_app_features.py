@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from blender_support import FPS, SIZE, iou, run_bpy
 
-from vos_core.scribbles import synthetic_strokes
+from vos_core.app.scribbles import synthetic_strokes
 
 pytestmark = pytest.mark.slow
 

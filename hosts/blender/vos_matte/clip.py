@@ -11,7 +11,7 @@ import bpy
 
 from . import timeline
 
-#: The worker's image types (vos_core.media.IMAGE_SUFFIXES, repeated: the add-on cannot import the core).
+#: The worker's image types (vos_core.media.ffmpeg_input.IMAGE_SUFFIXES, repeated: the add-on cannot import the core).
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".exr", ".dpx")
 
 

@@ -72,7 +72,7 @@ def keyframe_specs(scene: bpy.types.Scene, strip: bpy.types.Strip, drawn: DrawnO
 
 
 def refine_overrides(settings: Any) -> dict[str, float]:
-    """The panel's soft-edge controls as the job's ``refine`` (vos_core.alpha.RefineSettings fields)."""
+    """The panel's soft-edge controls as the job's ``refine`` (vos_core.matte.alpha.RefineSettings fields)."""
     return {"feather": settings.feather, "contrast": settings.contrast, "shift_edge": settings.shift_edge,
             "smooth": settings.smooth, "chatter": settings.reduce_chatter}
 

@@ -61,7 +61,7 @@ class VOSMATTE_PG_settings(bpy.types.PropertyGroup):
         name="Threshold", default=0.7, min=0.01, max=0.99,
         description="Object probability above which a pixel is kept: higher gives a tighter matte",
     )
-    # Soft matte: vos_core.alpha.RefineSettings; defaults = the core's "soft" (the add-on does not import it).
+    # Soft matte: vos_core.matte.alpha.RefineSettings; defaults = the core's "soft" (the add-on does not import it).
     edge: bpy.props.EnumProperty(
         name="Edge",
         items=(

@@ -15,8 +15,8 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from ..errors import WeightsError
 from .boxes import Box
-from .errors import WeightsError
 
 COCO80 = (  # noqa: SIM905 - one readable line per row of names
     "person bicycle car motorcycle airplane bus train truck boat traffic_light fire_hydrant stop_sign parking_meter "
@@ -183,7 +183,7 @@ def load_detector(name: str, weights: str | Path | None = None, device: str = "c
     and in the package's bundled folder; Faster R-CNN also in torchvision's download cache.
     Nothing is downloaded: a missing file is a WeightsError saying where to put it.
     """
-    from .weights import search_dirs
+    from ..weights import search_dirs
 
     if name == "none":
         return None

@@ -9,10 +9,10 @@ import cv2
 import numpy as np
 import torch
 
+from ..config import AugmentParams, SegmentConfig
+from ..tracking.boxes import mask_box
 from .appearance import AppearanceNet
-from .augment import AugmentParams, augment, resize_to_height
-from .boxes import mask_box
-from .config import SegmentConfig
+from .augment import augment, resize_to_height
 from .crops import object_crop
 from .patches import FrameBank, PatchSpec, sample_patches
 from .training import Example, example_of, make_example, make_optimizer, step_on

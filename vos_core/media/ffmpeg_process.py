@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import ffmpeg
 
-from .errors import VosError
+from ..errors import VosError
 
 # No banner or stats line, and never read the terminal.
 BASE_ARGS = ("-hide_banner", "-nostdin", "-nostats")

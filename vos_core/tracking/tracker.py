@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..config import SegmentConfig
 from .box_filter import appearance_select, initial_detections, track_by_components
 from .boxes import Box, expand_box, mask_box
-from .config import SegmentConfig
 from .detection import Detection
 from .hysteresis import box_clip, hysteresis_filter
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
-from .frames import ImageFolder, read_image
-from .masks import read_mask
+from ..errors import InputError
+from ..media.frames import ImageFolder, read_image
+from ..media.masks import read_mask
 
 
 @dataclass(frozen=True)

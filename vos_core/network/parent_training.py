@@ -1,7 +1,7 @@
 """Offline parent-network training on DAVIS training sequences.
 
 Same network, loss and per-layer learning rates as one-shot fine-tuning
-(:mod:`vos_core.training`). Each step is a batch of patches (:mod:`vos_core.patches`): whole
+(:mod:`vos_core.network.training`). Each step is a batch of patches (:mod:`vos_core.network.patches`): whole
 frames at the whole-frame pass's height, or object-centred crops at the scale inference crops
 use, cut from frames at any resolution (the 480p set gives crops their detail). Resumable:
 ``last.pt`` in the run folder holds the network, the optimiser's momentum, the iteration and
@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import WeightsError
+from ..eval.davis import load_sequences
 from .appearance import AppearanceNet, compute_dtype
-from .davis import load_sequences
-from .errors import WeightsError
+from .checkpoints import load_net, save_parent
 from .patches import FrameBank, PatchSpec, sample_patches
 from .training import LR_POLICY, Example, make_optimizer, step_on
-from .weights import load_net, save_parent
 
 
 @dataclass(frozen=True)

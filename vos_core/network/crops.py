@@ -14,44 +14,16 @@ pixel centres on integers (OpenCV's convention): cutting is ``cv2.warpAffine`` w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 
+from ..config import CropSpec
+from ..tracking.boxes import Box
 from .appearance import CAFFE_BGR_MEAN
-from .boxes import Box
 
 #: Frame pixels outside the frame are filled with the network's mean colour (RGB), i.e. zero
 #: input: the same as training patches that reach past the frame.
 MEAN_RGB = tuple(round(v) for v in CAFFE_BGR_MEAN[::-1])
-
-
-@dataclass(frozen=True)
-class CropSpec:
-    """Where and how large crops are.
-
-    Attributes:
-        object_size: the object's long side in network pixels inside a crop.
-        context: the crop is square, ``object_size * (1 + 2 * context)`` pixels a side: the box
-            grown by this fraction of its long side on every side (room for the motion to the
-            next frame, and the background the network needs to tell the object apart).
-        max_zoom: a crop never magnifies the frame more than this (network pixels per frame
-            pixel): past it there is no detail to gain.
-        min_gain: use a crop only where it gives the object at least this many times the pixels
-            (per side) that the whole-frame pass at ``frame_height`` lines would; else the
-            whole frame is as good and sees everything.
-    """
-
-    object_size: int = 160
-    context: float = 0.5
-    max_zoom: float = 2.0
-    min_gain: float = 1.25
-
-    @property
-    def side(self) -> int:
-        """The crop's side in network pixels."""
-        return round(self.object_size * (1 + 2 * self.context))
 
 
 def crop_warp(

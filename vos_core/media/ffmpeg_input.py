@@ -24,7 +24,7 @@ from pathlib import Path
 import ffmpeg
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 from .ffmpeg_process import FfmpegProcess, argv
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".exr", ".dpx")

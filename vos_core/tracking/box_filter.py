@@ -1,6 +1,6 @@
 """Choosing each object's box among the detector's boxes (paper §3.3).
 
-Pure functions; the per-object state they read and update lives in :mod:`vos_core.tracking`.
+Pure functions; the per-object state they read and update lives in :mod:`vos_core.tracking.tracker`.
 """
 
 from __future__ import annotations

@@ -5,20 +5,10 @@ One place for the parameters, shared by parent training and one-shot fine-tuning
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 
-
-@dataclass(frozen=True)
-class AugmentParams:
-    """Random scale in ``scale_range``, rotation within ±``max_rotation`` degrees, 50% mirror."""
-
-    scale_range: tuple[float, float] = (0.75, 1.25)
-    max_rotation: float = 15.0
-    mirror: bool = True
-
+from ..config import AugmentParams
 
 AUGMENT = AugmentParams()
 

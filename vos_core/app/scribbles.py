@@ -14,7 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 from .grabcut import disc, grabcut
 
 #: The object is looked for inside the foreground strokes' convex hull widened by this fraction of its

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 #: Fraction of the frame an object must cover to count as present (below: noise or absent).
 MIN_AREA_FRACTION = 1e-4

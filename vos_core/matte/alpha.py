@@ -20,8 +20,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .config import reject_unknown
-from .errors import VosError, check_choice
+from ..config import reject_unknown
+from ..errors import VosError, check_choice
 from .upsample import domain_transform_filter, grey_guide, guided_filter, mean_filter
 
 #: The guided filter's edge sensitivity (guide in 0..1): frame edges whose local standard deviation is

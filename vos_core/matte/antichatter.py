@@ -17,8 +17,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..tracking.flow_prior import FlowPrior
 from .alpha import signed_distance
-from .flow_prior import FlowPrior
 
 #: Forward-backward disagreement (pixels) up to which a flow vector counts as consistent: the
 #: smoothing trusts it fully, fading to no trust at twice this; the chatter measure ignores pixels beyond it.

@@ -1,6 +1,6 @@
 """Training patches drawn on the device: whole frames and object-centred crops, augmented.
 
-Each patch is one affine warp of a frame (:func:`vos_core.crops.crop_warp`: random size, shift,
+Each patch is one affine warp of a frame (:func:`vos_core.network.crops.crop_warp`: random size, shift,
 rotation and mirror) sampled with ``grid_sample``, so a batch of patches costs a few kernels
 wherever the frames live (a GPU trains thousands of patches a minute without a CPU bottleneck).
 
@@ -20,9 +20,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..config import CropSpec
+from ..tracking.boxes import mask_box
 from .appearance import CAFFE_BGR_MEAN
-from .boxes import mask_box
-from .crops import CropSpec, box_center, crop_warp
+from .crops import box_center, crop_warp
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import InputError
-from .media import IMAGE_SUFFIXES, MediaInput, VideoInfo, decode, open_input, probe, read_frame
+from ..errors import InputError
+from .ffmpeg_input import IMAGE_SUFFIXES, MediaInput, VideoInfo, decode, open_input, probe, read_frame
 
 
 def read_image(path: str | Path) -> np.ndarray:
