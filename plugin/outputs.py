@@ -52,6 +52,15 @@ def check_replaceable(folder: Path) -> None:
                        "replaced: empty it or choose another output folder")
 
 
+def partial_path(target: Path, tag: str = "", suffix: str = "") -> Path:
+    """The hidden sibling ``target`` is written to until its commit: ``.NAME.partial[-TAG]SUFFIX``.
+
+    ``tag`` marks it as one run's, so that sweeping what a killed run left behind (a Ray batch's
+    cancel) takes that run's partial outputs only, never those of another run writing the same name.
+    """
+    return target.with_name(f".{target.name}.partial{'-' + tag if tag else ''}{suffix}")
+
+
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
@@ -101,7 +110,7 @@ class PngSequenceWriter:
     def __init__(self, folder: str | Path, depth: int = 8) -> None:
         self.folder = Path(folder)
         self.depth = depth
-        self.partial = self.folder.with_name(f".{self.folder.name}.partial")
+        self.partial = partial_path(self.folder)
         self.count = 0
 
     def __enter__(self) -> Self:

@@ -8,12 +8,15 @@ extra, so CI runs these: a missing Ray fails them rather than skipping.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +24,13 @@ import pytest
 from small_clip import write_small_clip
 
 from hosts.ffmpeg import cli
-from hosts.ffmpeg.formats import UsageError
-from hosts.ffmpeg.ray_batch import _Shot, absolute_job, check_distinct_outputs, note_done
+from hosts.ffmpeg.formats import UsageError, resolve
+from hosts.ffmpeg.ray_batch import _Shot, absolute_job, check_distinct_outputs, note_done, remove_partials
+from hosts.ffmpeg.sinks import FfmpegSink
 from plugin.batch_manifest import MANIFEST_NAME, up_to_date
 from plugin.jobs import Job, MaskRef
 from vos_core import read_mask
+from vos_core.media import MediaInput, VideoInfo
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--infer-height", "64", "--detector", "none", "--threads", "1", "--tasks-per-node", "2"]
@@ -216,3 +221,68 @@ def test_a_manifest_that_cannot_be_written_is_a_notice_not_the_end_of_the_batch(
     note_done(_Shot(2, job, "d"), {"outputs": [job.outputs[0].path], "frames": 3}, lambda k, f: events.append((k, f)))
     assert [(k, f["shot"]) for k, f in events] == [("notice", 2)]
     assert events[0][1]["message"].startswith("shot 2 cannot be noted as done in the batch manifest beside ")
+
+
+def test_a_cancel_sweeps_only_the_partial_outputs_of_its_own_shot(tmp_path):
+    """The sweep took every ``.NAME.partial*``: those of another run writing the same name, and through
+    ``{object}`` those of other outputs the pattern matched."""
+    out = tmp_path / "out"
+    job = Job.from_dict({"input": "c.mp4", "mask": "m.png", "matte": str(out / "{object}.mkv"),
+                         "alpha": str(out / "alpha_{object}")})
+    tag = "1-0a1b2c3d"  # shot 1 of run 0a1b2c3d
+    info = VideoInfo(32, 24, 3, Fraction(1, 25), Fraction(25))
+    # where shot 1's sinks write (what a killed task leaves): a video file and a PNG folder
+    ours = [FfmpegSink(resolve(kind, str(path)), path, MediaInput("c.mp4"), info, tag=tag).partial
+            for kind, path in (("matte", out / "1.mkv"), ("alpha", out / "alpha_1"))]
+    out.mkdir()
+    ours[0].touch()
+    ours[1].mkdir()
+    (ours[1] / "00000.png").touch()
+    others = {".1.mkv.partial.mkv",  # vos-matte segment writing the same output now
+              ".1.mkv.partial-1-99887766.mkv",  # shot 1 of another Ray run
+              ".2.mkv.partial-12-0a1b2c3d.mkv",  # shot 12 of this run, another object's name
+              ".alpha_2.partial-3-0a1b2c3d"}  # shot 3 of this run
+    for name in others:
+        (out / name).touch()
+
+    remove_partials(job, tag)
+
+    assert {p.name for p in out.iterdir()} == others
+
+
+def listening_addresses(session: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The local addresses of the TCP sockets listening in processes of ``session`` (Linux /proc)."""
+    inodes = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[3]) == session:  # field 6: the session id
+                inodes |= {os.readlink(fd) for fd in (stat.parent / "fd").iterdir()}
+        except OSError:  # a process that ended meanwhile
+            continue
+    addresses = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and f"socket:[{fields[9]}]" in inodes:  # 0A: LISTEN
+                raw = bytes.fromhex(fields[1].split(":")[0])
+                # /proc writes the address as 32-bit words in host (little-endian) order
+                address = ipaddress.ip_address(b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4)))
+                addresses.append(getattr(address, "ipv4_mapped", None) or address)
+    return addresses
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the listening sockets from Linux's /proc")
+def test_the_private_cluster_listens_on_the_loopback_only():
+    """It listened on every interface: anyone on the network could run code in it."""
+    code = ("import json, sys; from hosts.ffmpeg.ray_batch import RayOptions, connect, import_ray; "
+            "options = RayOptions(tasks_per_node=1); ray = import_ray(options); connect(ray, options); "
+            "print(json.dumps([n['NodeManagerAddress'] for n in ray.nodes()]), flush=True); sys.stdin.read()")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        nodes = json.loads(proc.stdout.readline())
+        listening = listening_addresses(proc.pid)
+    finally:
+        proc.communicate(timeout=120)  # end of stdin: the driver exits and its cluster stops
+    assert nodes == ["127.0.0.1"]
+    assert listening and all(address.is_loopback for address in listening), listening

@@ -1,17 +1,19 @@
 """``vos-matte batch --engine ray``: every shot of a batch is a Ray task, on one machine or a cluster.
 
-Without ``--address`` a private Ray cluster is started on this machine for the run and stopped
-after it; with one (``auto``, ``HOST:6379``) the shots go to that cluster. Each shot is
-:func:`hosts.ffmpeg.segment.run_clip` in a Ray task asking ``threads`` CPUs (and a GPU share on
-a node that has GPUs); the driver here keeps at most ``tasks_per_node`` of them on each node
-(default: as many as the node's CPUs allow, one per GPU on a GPU node) and pins each to its node.
+Without ``--address`` a private Ray cluster is started on this machine for the run, reachable on
+the loopback only, and stopped after it; with one (``auto``, ``HOST:6379``) the shots go to that
+cluster. Each shot is :func:`hosts.ffmpeg.segment.run_clip` in a Ray task asking ``threads`` CPUs
+(and a GPU share on a node that has GPUs); the driver here keeps at most ``tasks_per_node`` of
+them on each node (default: as many as the node's CPUs allow, one per GPU on a GPU node) and pins
+each to its node.
 Ray worker processes are reused, so the network is loaded once per worker (plugin/model_cache).
 
 Paths in jobs are made absolute against the driver's folder: every node must see the same files
 (a shared or network drive). Outputs are committed atomically by the sinks; a shot that fails is
 run again up to ``retries`` times (on any node), then reported while the others go on. A shot
 whose outputs are complete and whose job is unchanged is skipped (plugin/batch_manifest). A first
-Ctrl-C/SIGTERM cancels every task and waits for them to remove what they had half-written.
+Ctrl-C/SIGTERM cancels every task and waits for them to remove what they had half-written; what a
+killed task leaves is swept by its tag (each shot marks its partial outputs with the run's token).
 
 Events (``report``): the batch's ``progress`` (stage ``shots``: done and total shots, ETA from every
 running shot's progress); ``clip`` when a shot is sent to a node; ``retry``; per shot ``done``
@@ -25,6 +27,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import secrets
 import shutil
 import signal
 import time
@@ -36,6 +39,7 @@ from typing import Any
 from plugin.batch_manifest import fingerprint, record, up_to_date
 from plugin.cancel import Cancelled, deferred
 from plugin.jobs import OBJECT_PLACEHOLDER, Job, MaskRef
+from plugin.outputs import partial_path
 
 from .batch import ClipStatus, use_threads
 from .formats import UsageError
@@ -47,6 +51,12 @@ PROGRESS_EVERY = 0.5
 CANCEL_GRACE = 20.0
 #: Seconds between two looks at the cluster's nodes (nodes may join during a run).
 NODES_EVERY = 2.0
+#: Ray gives a node the address of its network interface, which other machines reach, unless clusters
+#: of several machines are switched off (its default on macOS and Windows): then the node is 127.0.0.1
+#: and Ray's servers bind there. Ray reads the switch once, when it is imported. (Passing ray.init
+#: ``_node_ip_address="127.0.0.1"`` does not do it: recent Ray turns a loopback address back into the
+#: interface's.)
+LOOPBACK_ONLY = ("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
 
 @dataclass(frozen=True)
@@ -81,10 +91,7 @@ def run_batch_on_ray(
     jobs: list[Job], report: EventSink, cancelled: Callable[[], bool], options: RayOptions, per_shot: bool = False
 ) -> list[ClipStatus]:
     """Run ``jobs`` as Ray tasks; one ClipStatus per job, in order. Cancelled propagates after cleanup."""
-    try:
-        import ray
-    except ImportError:
-        raise UsageError("--engine ray needs Ray: pip install 'vos-matte[ray]' (or pip install ray)") from None
+    ray = import_ray(options)
     jobs = [absolute_job(job) for job in jobs]
     check_distinct_outputs(jobs)
     shots = [_Shot(n, job, _digest(job)) for n, job in enumerate(jobs, 1)]
@@ -101,7 +108,7 @@ def run_batch_on_ray(
     if todo:
         try:
             with deferred():  # a signal inside Ray's compiled calls would become a SystemError
-                _connect(ray, options)
+                connect(ray, options)
             _Driver(ray, todo, len(shots), report, cancelled, options, per_shot).run(statuses)
         finally:
             ray.shutdown()
@@ -148,8 +155,21 @@ def _digest(job: Job) -> str | None:
         return None
 
 
-def _connect(ray: Any, options: RayOptions) -> None:
-    """Join the cluster at ``options.address``, or start a private one sized by the options."""
+def import_ray(options: RayOptions) -> Any:
+    """The ``ray`` module, set up (before its first import) so that a private cluster is on the loopback
+    only; UsageError if Ray is not installed."""
+    if not options.address:
+        os.environ[LOOPBACK_ONLY[0]] = LOOPBACK_ONLY[1]
+    try:
+        import ray
+    except ImportError:
+        raise UsageError("--engine ray needs Ray: pip install 'vos-matte[ray]' (or pip install ray)") from None
+    return ray
+
+
+def connect(ray: Any, options: RayOptions) -> None:
+    """Join the cluster at ``options.address``, or start a private one sized by the options (``ray``
+    from :func:`import_ray`)."""
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     local = {} if options.address else {
         "num_cpus": options.threads * (options.tasks_per_node or max(1, (os.cpu_count() or 1) // options.threads))
@@ -177,6 +197,7 @@ class _Driver:
         self.nodes: dict[str, _Node] = {}
         self.task = ray.remote(max_calls=0, max_retries=0)(_run_shot)  # workers are kept: the net stays loaded
         self.box = ray.remote(num_cpus=0)(_EventBox).remote()
+        self.token = secrets.token_hex(4)  # this run's, in its shots' partial output names
         self.started = time.perf_counter()
         self.last_progress = self.last_nodes = 0.0
         self.shown: tuple[int, float] | None = None  # what the last progress event said
@@ -210,11 +231,15 @@ class _Driver:
                 ref = self.task.options(
                     num_cpus=self.options.threads, num_gpus=node.gpus_per_task,
                     scheduling_strategy=self._on(node_id),
-                ).remote(shot.n, shot.job, self.options.threads, self.box)
+                ).remote(shot.n, shot.job, self.options.threads, self.box, self._tag(shot))
                 node.running.add(ref)
                 self.running[ref] = (shot, node_id)
                 self.report("clip", {"clip": shot.n, "clips": self.total, "input": shot.job.input, "shot": shot.n,
                                      "node": node_id, "attempt": shot.attempts})
+
+    def _tag(self, shot: _Shot) -> str:
+        # The shot's number first: a tag is then never the start of another's (1-... and 12-...).
+        return f"{shot.n}-{self.token}"
 
     def _on(self, node_id: str) -> Any:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
@@ -297,7 +322,7 @@ class _Driver:
             for ref in stuck:
                 self.ray.cancel(ref, force=True)
         for shot, _ in self.running.values():
-            remove_partials(shot.job)
+            remove_partials(shot.job, self._tag(shot))
 
 
 def note_done(shot: _Shot, done: dict[str, Any], report: EventSink) -> None:
@@ -311,12 +336,13 @@ def note_done(shot: _Shot, done: dict[str, Any], report: EventSink) -> None:
                                                      "next time"})
 
 
-def remove_partials(job: Job) -> None:
-    """Delete the half-written outputs a killed shot may leave: ``.NAME.partial*`` beside each
-    output (the name hosts/ffmpeg/sinks.py FfmpegSink writes to before its commit)."""
+def remove_partials(job: Job, tag: str) -> None:
+    """Delete the half-written outputs a killed shot may leave beside each of ``job``'s outputs: those
+    its sinks marked with ``tag`` (plugin.outputs.partial_path), whatever object names fill ``{object}``,
+    and nothing another run (or another shot) is writing."""
     for out in job.outputs:
-        target = Path(out.path.replace(OBJECT_PLACEHOLDER, "*"))
-        for leftover in glob.glob(str(target.parent / f".{target.name}.partial*")):
+        pattern = Path(glob.escape(out.path).replace(OBJECT_PLACEHOLDER, "*"))
+        for leftover in glob.glob(f"{partial_path(pattern, tag)}*"):  # * : the format's suffix, if any
             shutil.rmtree(leftover) if os.path.isdir(leftover) else os.remove(leftover)
 
 
@@ -334,8 +360,9 @@ class _EventBox:
         return events
 
 
-def _run_shot(n: int, job: Job, threads: int, box: Any) -> dict[str, Any]:
-    """One shot, inside a Ray worker: run_clip with its ``started``/``progress`` events sent to ``box``.
+def _run_shot(n: int, job: Job, threads: int, box: Any, tag: str) -> dict[str, Any]:
+    """One shot, inside a Ray worker: run_clip with its ``started``/``progress`` events sent to ``box``
+    and its partial outputs marked with ``tag``.
 
     Returns ``{"ok", "node", "pid"}`` plus ``done`` (run_clip's fields) or ``message``/``kind``.
     """
@@ -355,6 +382,6 @@ def _run_shot(n: int, job: Job, threads: int, box: Any) -> dict[str, Any]:
 
     where = {"node": ray.get_runtime_context().get_node_id(), "pid": os.getpid()}
     try:
-        return {"ok": True, "done": run_clip(job, report, lambda: False), **where}
+        return {"ok": True, "done": run_clip(job, report, lambda: False, tag), **where}
     except Exception as exc:  # noqa: BLE001 - the driver reports it and may retry; even a bug must not stop the batch
         return {"ok": False, **failure_fields(exc), **where}

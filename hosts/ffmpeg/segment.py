@@ -73,7 +73,7 @@ def start_segmenting(
                           on_event=report, cancelled=cancelled, fit_cache=fit_cache, clip=clip)
 
 
-def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict[str, Any]:
+def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool], tag: str = "") -> dict[str, Any]:
     """Run ``job`` end to end; returns the ``done`` event's fields. Raises VosError, JobError or Cancelled.
 
     Everything cheap is checked before the network is loaded: output formats and whether their
@@ -81,7 +81,8 @@ def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict
     whole clip, frame for frame, so it lines up with the source on a timeline: outside
     ``start..end`` mattes are empty. Matte, alpha and composite outputs carry each object's alpha
     from the job's edge settings (plugin.soft; "hard" is the binary mask); index maps take the masks.
-    If some outputs fail to finish, the others are still kept and the error names both.
+    If some outputs fail to finish, the others are still kept and the error names both. ``tag``
+    marks the hidden partial outputs as this run's (see plugin.outputs.partial_path).
     """
     from plugin.inputs import load_job_inputs
     from plugin.pipeline import index_map
@@ -109,7 +110,7 @@ def run_clip(job: Job, report: EventSink, cancelled: Callable[[], bool]) -> dict
     empty = np.zeros((info.height, info.width), np.uint8)
     started = time.perf_counter()
     with ExitStack() as stack:
-        sinks = [(obj_id, stack.enter_context(FfmpegSink(formats[out], path, source.media, info, job.background)))
+        sinks = [(obj_id, stack.enter_context(FfmpegSink(formats[out], path, source.media, info, job.background, tag)))
                  for out, obj_id, path in targets]
 
         def write(masks: dict[int, np.ndarray], alphas: dict[int, np.ndarray]) -> None:

@@ -18,7 +18,7 @@ from typing import Self
 import ffmpeg
 import numpy as np
 
-from plugin.outputs import MARKER, check_replaceable, move_into_place
+from plugin.outputs import MARKER, check_replaceable, move_into_place, partial_path
 from vos_core import VosError
 from vos_core.matte.alpha import quantize
 from vos_core.media.ffmpeg_input import MediaInput, VideoInfo
@@ -127,13 +127,18 @@ def check_encodable(fmt: OutputFormat, path: str, info: VideoInfo) -> None:
 
 
 class FfmpegSink:
-    """Writes one output; use as a context manager (commit on a clean exit, abort on an exception)."""
+    """Writes one output; use as a context manager (commit on a clean exit, abort on an exception).
+
+    Until the commit it is written to a hidden partial name, marked with ``tag`` where one is given
+    (see plugin.outputs.partial_path).
+    """
 
     def __init__(
-        self, fmt: OutputFormat, path: str | Path, media: MediaInput, info: VideoInfo, background: str | None = None
+        self, fmt: OutputFormat, path: str | Path, media: MediaInput, info: VideoInfo, background: str | None = None,
+        tag: str = "",
     ) -> None:
         self.fmt, self.path, self.info = fmt, Path(path), info
-        self.partial = self.path.with_name(f".{self.path.name}.partial{self.fmt.suffix}")
+        self.partial = partial_path(self.path, tag, self.fmt.suffix)
         self.count = 0
         self._graph = self.graph(media, background)
         self._proc: FfmpegProcess | None = None

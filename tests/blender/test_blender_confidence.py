@@ -1,5 +1,6 @@
 """The confidence track in real Blender, on every tested release: after a run, timeline markers sit on the
-low-confidence runs and on the suggested frame, and "Go to suggested frame" moves the playhead there.
+low-confidence runs and on the suggested frame, and "Go to suggested frame" moves the playhead there; after a
+run with no low-confidence frame nothing is marked and the panel says no correction is needed.
 
 The run is real (the CLI on the first DAVIS blackswan frames, no fine-tuning, its JSON-lines events as the
 worker sends them); Blender gets its mattes and events through the add-on's own jobrun.finish.
@@ -19,6 +20,8 @@ from blender_support import FPS, SIZE, run_bpy
 pytestmark = pytest.mark.slow
 
 LATER = [{"event": "confidence", "suggested": [3], "low_runs": [[2, 4], [7, 8]]}]
+# The pipeline still suggests the least confident frame when none is low.
+CALM = [{"event": "confidence", "suggested": [4], "low_runs": []}]
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +43,7 @@ def timeline(blender, extension_zip, davis_clip, segmented, tmp_path_factory) ->
     work = tmp_path_factory.mktemp(f"confidence-{blender.parent.parent.name}")
     spec = {"zip": str(extension_zip), "workdir": str(work), "fps": FPS, "size": list(SIZE),
             "movie": str(davis_clip["movie"]), "mattes": str(segmented["mattes"]), "runtime": sys.prefix,
-            "events": segmented["events"], "later": LATER}
+            "events": segmented["events"], "later": LATER, "calm": CALM}
     (work / "spec.json").write_text(json.dumps(spec))
     return {**run_bpy(blender, "bpy_confidence.py", str(work / "spec.json"), home=work / "blender-user"),
             "summary": next(e for e in segmented["events"] if e["event"] == "confidence")}
@@ -66,3 +69,9 @@ def test_a_new_run_replaces_the_markers(timeline):
     assert [tuple(m) for m in timeline["later"]] == [("VOS correct here", zero + 3), ("VOS low 2-4", zero + 2),
                                                       ("VOS low 7-8", zero + 7)]
     assert timeline["later_playhead"] == zero + 3
+
+
+def test_with_no_low_confidence_run_no_correction_is_offered(timeline):
+    """The least confident frame was marked "VOS correct here" though no frame was low."""
+    assert timeline["calm"] == {"markers": [], "poll": False,
+                                "verdict": ["No low-confidence frame: no correction needed", "CHECKMARK"]}

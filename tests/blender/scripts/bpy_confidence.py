@@ -2,7 +2,7 @@
 
 usage: python bpy_confidence.py SPEC.json  (SPEC: zip, movie, size, fps, runtime, workdir, mattes (the
 run's PNG folder), events (the run's JSON-lines events, as the worker sends them), later (a second
-run's events)). A Mask is drawn, the job prepared, the worker stood in for (its mattes and events
+run's events), calm (a third run's, with no low-confidence run)). A Mask is drawn, the job prepared, the worker stood in for (its mattes and events
 replayed into jobrun.finish), then the button is pressed. Prints ``RESULT {json}``.
 """
 
@@ -47,6 +47,11 @@ later = sorted((m.name, m.frame) for m in scene.timeline_markers)
 scene.frame_set(zero + 1)
 bpy.ops.vos_matte.goto_suggested()
 
+# A run with no low-confidence frame: nothing to correct, whatever frame was least confident.
+ext.confidence_ui.show(scene, movie, spec["calm"])
+calm = {"markers": [m.name for m in scene.timeline_markers], "poll": bpy.ops.vos_matte.goto_suggested.poll(),
+        "verdict": list(ext.confidence_ui.verdict(scene))}
+
 answer({"zero": zero, "message": message, "markers": markers, "poll_before_run": before, "pressed": list(pressed),
-        "playhead": playhead, "later": later, "later_playhead": scene.frame_current,
+        "playhead": playhead, "later": later, "later_playhead": scene.frame_current, "calm": calm,
         "panel": hasattr(bpy.types, "VOSMATTE_PT_confidence")})
