@@ -30,7 +30,7 @@ from hosts.ffmpeg.sinks import FfmpegSink
 from plugin.batch_manifest import MANIFEST_NAME, up_to_date
 from plugin.jobs import Job, MaskRef
 from vos_core import read_mask
-from vos_core.media import MediaInput, VideoInfo
+from vos_core.media.ffmpeg_input import MediaInput, VideoInfo
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--infer-height", "64", "--detector", "none", "--threads", "1", "--tasks-per-node", "2"]
