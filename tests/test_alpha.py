@@ -25,12 +25,10 @@ def test_hard_is_the_binary_mask_bit_for_bit(davis_root):
 
 
 @pytest.mark.parametrize("edge_filter", EDGE_FILTERS)
-def test_soft_alpha_is_bounded_and_confined_to_the_edge_band(davis_root, edge_filter):
+def test_soft_alpha_is_confined_to_the_edge_band(davis_root, edge_filter):
     settings = get_refine("soft").with_overrides(edge_filter=edge_filter)
     frame, prob, mask = davis_frame(davis_root, 10)
     alpha, weight = refine_alpha(frame, prob, mask, settings, 0.7)
-    assert alpha.dtype == np.float32 and alpha.shape == mask.shape
-    assert alpha.min() >= 0.0 and alpha.max() <= 1.0
     distance = signed_distance(mask)
     band = np.abs(distance) < 2 * settings.feather
     assert np.all(alpha[~band & (distance > 0)] == 1.0), "the interior is solid"
@@ -39,6 +37,56 @@ def test_soft_alpha_is_bounded_and_confined_to_the_edge_band(davis_root, edge_fi
     partial = (alpha > 0.02) & (alpha < 0.98)
     assert partial.sum() > 0.5 * (boundary := np.count_nonzero(np.abs(distance) <= 1)), "the edge is soft"
     assert np.count_nonzero((alpha > 0.5) != (mask > 0)) < boundary, "alpha 0.5 stays on the mask's edge"
+
+
+def straight_edge(threshold: float, frame_edge: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """A vertical edge: (frame, map, mask, first column inside the mask). The map rises linearly
+    (1/16 per column) across it and the mask is its ``threshold`` level; the frame is flat grey, or
+    steps from dark to light at column ``frame_edge``."""
+    prob = np.clip(0.5 + (np.arange(80) - 40) / 16.0, 0, 1).astype(np.float32)[None].repeat(40, axis=0)
+    mask = np.where(prob >= threshold, 255, 0).astype(np.uint8)
+    frame = np.full((40, 80, 3), 100, np.uint8)
+    if frame_edge is not None:
+        frame[:, frame_edge:] = 180
+    return frame, prob, mask, int(np.argmax(mask[0] > 0))
+
+
+@pytest.mark.parametrize("edge_filter", EDGE_FILTERS)
+@pytest.mark.parametrize("threshold", [0.3, 0.7])
+def test_a_straight_edge_ramps_from_0_to_1_across_the_mask_edge_over_the_feather(edge_filter, threshold):
+    """Alpha 0 outside, 1 inside, 0.5 where the mask's edge is (whatever threshold the map was cut
+    at), rising monotonically over a band whose width follows the feather."""
+    frame, prob, mask, edge = straight_edge(threshold)
+    widths = []
+    for feather in (2.0, 3.0, 6.0):
+        settings = RefineSettings(feather=feather, chatter=0.0, edge_filter=edge_filter)
+        row = refine_alpha(frame, prob, mask, settings, threshold)[0][20]
+        assert np.all(np.diff(row) >= -1e-6), row
+        # Exact up to the default feather; a wide one smooths the map's kink at the threshold (the
+        # re-centring is steeper on one side) and moves alpha 0.5 by up to a pixel.
+        slack = 1 if feather > 3 else 0
+        assert abs(int(np.argmax(row >= 0.5)) - edge) <= slack, (feather, row[edge - 3:edge + 3])
+        far = int(np.ceil(2 * feather))
+        assert np.all(row[:edge - far] == 0.0) and np.all(row[edge + far:] == 1.0)
+        partial = np.count_nonzero((row > 0.02) & (row < 0.98))
+        assert 1.5 * feather <= partial <= 4 * feather, (feather, partial)
+        widths.append(partial)
+    assert widths[0] < widths[1] < widths[2]
+
+
+@pytest.mark.parametrize("offset", [-2, 2])
+def test_the_edge_aware_ramp_steps_where_the_frame_does(offset):
+    """A frame edge 2 px off the mask's edge: the edge-aware filters put alpha's steepest step (about
+    half the ramp) on the frame's edge; the plain feather ignores the frame."""
+    _, prob, mask, edge = straight_edge(0.7)
+    frame = straight_edge(0.7, frame_edge=edge + offset)[0]
+    for edge_filter in EDGE_FILTERS:
+        row = refine_alpha(frame, prob, mask, RefineSettings(chatter=0.0, edge_filter=edge_filter), 0.7)[0][20]
+        steepest = int(np.argmax(np.diff(row))) + 1
+        if edge_filter == "box":
+            assert np.diff(row).max() < 0.2 and abs(steepest - edge) <= 1
+        else:
+            assert steepest == edge + offset and np.diff(row).max() > 0.4, (edge_filter, row[edge - 6:edge + 6])
 
 
 def test_shift_edge_spreads_and_chokes_both_hard_and_soft(davis_root):

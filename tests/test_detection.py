@@ -28,17 +28,21 @@ def frame_and_mask(root, seq, i):
     return read_image(root / f"JPEGImages/480p/{seq}/{i:05d}.jpg"), read_mask(root / f"Annotations/480p/{seq}/{i:05d}.png")
 
 
-def test_yolox_finds_the_annotated_objects(davis_root, yolox):
-    image, mask = frame_and_mask(davis_root, "blackswan", 0)
-    dets = yolox.detect(image)
-    assert dets and dets[0].label == "bird" and box_iou(dets[0].box, mask_box(mask)) > 0.7
-    image, _ = frame_and_mask(davis_root, "car-roundabout", 0)
-    dets = yolox.detect(image)
-    assert sum(d.label == "car" for d in dets) >= 2
-    assert [d.score for d in dets] == sorted((d.score for d in dets), reverse=True)
-    for d in dets:
-        x0, y0, x1, y1 = d.box
-        assert 0 <= x0 < x1 <= 854 and 0 <= y0 < y1 <= 480
+#: DAVIS clips whose object is one COCO class, with that class.
+ANNOTATED = [("blackswan", "bird"), ("bear", "bear"), ("bus", "bus"), ("car-roundabout", "car"), ("car-turn", "car"),
+             ("cows", "cow"), ("elephant", "elephant")]
+
+
+@pytest.mark.parametrize(("seq", "label"), ANNOTATED)
+def test_yolox_boxes_the_annotated_object_with_its_class(davis_root, yolox, seq, label):
+    """On two frames of each clip a detection of the object's class overlaps its ground-truth box
+    (IoU 0.75: measured 0.77-0.98): boxes are in frame pixels, classes are named right."""
+    for i in (0, 20):
+        image, mask = frame_and_mask(davis_root, seq, i)
+        found = [box_iou(d.box, mask_box(mask)) for d in yolox.detect(image) if d.label == label]
+        assert found and max(found) > 0.75, (seq, i, found)
+    dets = yolox.detect(frame_and_mask(davis_root, "blackswan", 0)[0])
+    assert [d.label for d in dets] == ["bird"]  # and nothing else on a clean frame
 
 
 def test_wide_frames_are_tiled_with_overlap_and_normal_ones_are_not():
@@ -66,6 +70,8 @@ def test_an_object_in_half_of_a_double_width_frame_is_found_as_in_its_own_frame(
 
 
 def test_faster_rcnn_pre_and_post_processing_with_random_weights(davis_root):
+    """The frame reaches the model as RGB in 0..1, channels first; every box the model returns comes
+    back as a Detection with its own class and score, best first."""
     torch.manual_seed(0)
     det = FasterRCNNDetector(weights=None, min_score=0.0)
     seen = []
@@ -74,14 +80,16 @@ def test_faster_rcnn_pre_and_post_processing_with_random_weights(davis_root):
     image = image[::2, ::2].copy()  # 240×427
     dets = det.detect(image)
     x = seen[0]
-    assert x.shape == (3, 240, 427) and x.dtype == torch.float32
-    assert x.min() >= 0 and x.max() <= 1
-    np.testing.assert_allclose(x[0].numpy() * 255, image[..., 0], atol=1e-3)  # RGB order kept
-    assert dets, "a random model still proposes boxes at score 0"
-    for d in dets:
-        x0, y0, x1, y1 = d.box
-        assert 0 <= x0 <= x1 <= 427 and 0 <= y0 <= y1 <= 240 and isinstance(d.class_id, int)
-    assert [d.score for d in dets] == sorted((d.score for d in dets), reverse=True)
+    assert x.shape == (3, 240, 427)
+    np.testing.assert_allclose(x.permute(1, 2, 0).numpy() * 255, image, atol=1e-3)  # RGB order, 0..1
+    with torch.inference_mode():
+        raw = det.model([x])[0]
+    order = raw["scores"].argsort(descending=True)
+    assert len(dets) == len(order) > 0, "a random model still proposes boxes at score 0"
+    np.testing.assert_allclose([d.box for d in dets], raw["boxes"][order].numpy(), rtol=1e-6)
+    assert [d.class_id for d in dets] == raw["labels"][order].tolist()
+    assert [d.label for d in dets] == [str(c) for c in raw["labels"][order].tolist()]  # no names without weights
+    np.testing.assert_allclose([d.score for d in dets], raw["scores"][order].numpy(), rtol=1e-6)
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""How the network runs on frames: bfloat16 compute, mirror averaging."""
+"""How the network runs on frames: bfloat16 compute, mirror averaging, masks of the parent alone."""
 
 import numpy as np
+import pytest
 import torch
 
 from plugin.device import describe
-from vos_core import SegmentConfig, VideoPredictor, load_net, read_image
+from vos_core import SegmentConfig, VideoPredictor, load_net, read_image, read_mask
+from vos_core.eval.metrics import jaccard
 from vos_core.network import appearance
 from vos_core.network.appearance import compute_dtype, to_input
 
@@ -40,10 +42,35 @@ def test_auto_precision_uses_bfloat16_only_where_the_cpu_has_it(monkeypatch):
     assert describe(torch.device("cpu"), "auto") == f"cpu ({torch.get_num_threads()} threads)"
 
 
-def test_the_predictor_sets_the_precision_on_its_network():
+def test_the_predictors_precision_reaches_its_network(davis_root):
+    """``precision`` changes what the network computes (bfloat16 maps differ from float32 ones, a
+    little), not just an attribute."""
     net = load_net()[0]
-    assert VideoPredictor(net, SegmentConfig(precision="bfloat16")).net.compute_dtype is torch.bfloat16
-    assert VideoPredictor(net, SegmentConfig(precision="float32")).net.compute_dtype is None
+    frame = read_image(davis_root / "JPEGImages/480p/dog/00010.jpg")
+    maps = {}
+    for precision in ("float32", "bfloat16", "float32"):
+        predictor = VideoPredictor(net, SegmentConfig(precision=precision, finetune_iters=0))
+        maps.setdefault(precision, []).append(predictor.predict_map(predictor.net, predictor.small_frame(frame)))
+    np.testing.assert_array_equal(*maps["float32"])  # float32 again after bfloat16: the setting is not sticky
+    diff = np.abs(maps["bfloat16"][0] - maps["float32"][0])
+    assert 0 < diff.max() < 0.05 and diff.mean() < 2e-3, (diff.max(), diff.mean())
+
+
+@pytest.mark.parametrize("seq", ["camel", "cows", "dog"])
+def test_the_parent_alone_segments_later_frames(davis_root, seq):
+    """The whole inference path (map at 240 lines, back to 480p, threshold, filters) with the parent
+    and no fine-tuning: every later frame's mask overlaps the truth (measured J 0.82-0.90)."""
+    indices = (0, 10, 20, 30)
+    frames = [read_image(davis_root / f"JPEGImages/480p/{seq}/{i:05d}.jpg") for i in indices]
+    truth = [read_mask(davis_root / f"Annotations/480p/{seq}/{i:05d}.png") for i in indices]
+    predictor = VideoPredictor(load_net()[0], SegmentConfig(finetune_iters=0, detector="none", precision="float32"))
+    session = predictor.new_session()
+    predictor.add_mask(session, 0, frames[0], truth[0])
+    results = list(predictor.propagate(session, frames))
+    assert [r.index for r in results] == [0, 1, 2, 3]
+    np.testing.assert_array_equal(results[0].masks[1], truth[0])  # the keyframe keeps its drawn mask
+    scores = [jaccard(r.masks[1], t) for r, t in zip(results[1:], truth[1:])]
+    assert min(scores) > 0.7, scores
 
 
 def test_mirror_average_makes_the_map_mirror_symmetric(davis_root):
