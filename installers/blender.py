@@ -10,15 +10,19 @@ generated here, never committed as copies:
   Install Runtime button works without the repository.
 Blender's own extension tool (``blender_ext.py``, shipped in Blender and in PyPI's bpy) builds and
 validates the zip: the one given with --blender-ext, else the one of the ``bpy`` this Python imports,
-else that of the newest ``.venv-bpy-X.Y`` of the repository (run with that venv's Python). Every
-failure ends with one sentence saying what to install or pass.
+else that of the newest ``.venv-bpy-X.Y`` of the repository (run with that venv's Python), else that
+of an installed Blender (``blender --command extension``): the ``blender`` on PATH, else one in the
+usual install folders (:data:`BLENDER_INSTALLS`). Every failure ends with one sentence saying what
+to install or pass.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import importlib.metadata
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -30,6 +34,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "hosts" / "blender" / "vos_matte"
 VENDORED = ("client.py", "events.py", "jobs.py")
 EXT_TOOL = "scripts/addons_core/bl_pkg/cli/blender_ext.py"
+#: Where Blender is usually installed when it is not on PATH, per platform: globs, the first that matches wins
+#: (of several matches of one glob, the newest version in the folder name).
+BLENDER_INSTALLS = {
+    "linux": ("~/blender*/blender", "/opt/blender*/blender", "/usr/bin/blender", "/snap/bin/blender"),
+    "darwin": ("/Applications/Blender.app/Contents/MacOS/Blender", "~/Applications/Blender.app/Contents/MacOS/Blender"),
+    "win32": (os.path.join(os.environ.get("ProgramFiles", r"C:\Program Files"), "Blender Foundation", "Blender *",
+                           "blender.exe"),),
+}
 #: setuptools that builds the wheel on its own (pyproject.toml asks for ≥ 68; bdist_wheel is built in from 70.1).
 SETUPTOOLS_OWN_WHEEL = (70, 1)
 
@@ -40,6 +52,12 @@ class InstallError(Exception):
 
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def _dotted(name: str) -> str:
+    """The first dotted version in ``name`` ("4.5.1" of "blender-4.5.1-linux-x64", not its "64"), or ""."""
+    match = re.search(r"\d+(?:\.\d+)+", name)
+    return match.group() if match else ""
 
 
 def _last_line(proc: subprocess.CompletedProcess) -> str:
@@ -55,6 +73,18 @@ def _venv_python(tool: Path) -> Path | None:
     venv = Path(*parts[: parts.index("site-packages") - 2])
     python = venv / "bin" / "python"
     return python if python.exists() else None
+
+
+def find_blender() -> Path | None:
+    """An installed Blender's executable: the ``blender`` on PATH, else one in :data:`BLENDER_INSTALLS`."""
+    on_path = shutil.which("blender")
+    if on_path:
+        return Path(on_path)
+    for pattern in BLENDER_INSTALLS.get(sys.platform, ()):
+        found = [Path(p) for p in glob.glob(os.path.expanduser(pattern)) if os.access(p, os.X_OK)]
+        if found:
+            return max(found, key=lambda path: _version(_dotted(path.parent.name)))
+    return None
 
 
 def find_blender_ext(explicit: Path | None) -> list[str]:
@@ -73,8 +103,12 @@ def find_blender_ext(explicit: Path | None) -> list[str]:
         found = sorted(venv.glob(f"lib/python*/site-packages/bpy/*/{EXT_TOOL}"))
         if found and (venv / "bin" / "python").exists():
             return [str(venv / "bin" / "python"), str(found[-1])]
-    raise InstallError("Blender's extension tool was not found: pass --blender-ext PATH/TO/blender_ext.py "
-                       "(inside a Blender install), or create a bpy venv with tests/blender/setup_bpy_venvs.py.")
+    blender = find_blender()
+    if blender is not None:
+        return [str(blender), "--command", "extension"]  # Blender 4.2+ runs its blender_ext.py so
+    raise InstallError("Blender's extension tool was not found: install Blender 4.2 or newer (or put its blender on "
+                       "PATH), pass --blender-ext PATH/TO/blender_ext.py (inside a Blender install), or create a bpy "
+                       "venv with tests/blender/setup_bpy_venvs.py.")
 
 
 def _can_build_without_isolation() -> bool:
@@ -122,7 +156,7 @@ def stage(build: Path) -> Path:
 def _run_tool(tool: list[str], action: str, *args: str) -> None:
     proc = subprocess.run([*tool, action, *args], check=False, capture_output=True, text=True)
     if proc.returncode:
-        raise InstallError(f"Blender's extension tool ({tool[-1]}) could not {action} the add-on: {_last_line(proc)}.")
+        raise InstallError(f"Blender's extension tool ({' '.join(tool)}) could not {action} the add-on: {_last_line(proc)}.")
 
 
 def build_zip(staged: Path, out: Path, tool: list[str]) -> Path:

@@ -18,10 +18,10 @@ import argparse
 import csv
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .batch_engine import ClipStatus, use_threads
 from .formats import UsageError
 from .job_options import add_input_options, add_output_options, shared_fields
 from .options import add_model_options, add_refine_options
@@ -33,15 +33,6 @@ if TYPE_CHECKING:
 #: CSV cells are text: these columns are read as whole numbers, these as true/false.
 NUMBERS = ("mask_frame", "start", "end", "iters", "version")
 FLAGS = ("resize_mask", "refine_mask")
-
-
-@dataclass(frozen=True)
-class ClipStatus:
-    input: str
-    ok: bool
-    message: str
-    frames: int = 0
-    seconds: float = 0.0
 
 
 def read_rows(path: str) -> list[dict[str, Any]]:
@@ -103,15 +94,6 @@ def run_batch(jobs: list[Job], report: EventSink, cancelled: Callable[[], bool])
     return statuses
 
 
-def use_threads(threads: int) -> None:
-    """Run this process's torch and OpenCV work on ``threads`` CPU threads (both keep their own pool)."""
-    import cv2
-    import torch
-
-    torch.set_num_threads(threads)
-    cv2.setNumThreads(threads)
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("batch", help="segment many clips listed in a JSON or CSV jobs file")
     p.add_argument("jobs", help="JOBS.json (a list of objects) or JOBS.csv (a header row)")
@@ -134,6 +116,8 @@ def _cmd_batch(args: argparse.Namespace, report: EventSink, cancelled: Callable[
     from_csv = args.jobs.lower().endswith(".csv")
     jobs = [job_from_row(n, row, shared_fields(args), from_csv) for n, row in enumerate(read_rows(args.jobs), 1)]
     if args.engine == "ray":
+        # Here, not at the top: ray_batch brings the batch manifest and with it torch, which every
+        # other command's start would pay for.
         from .ray_batch import RayOptions, run_batch_on_ray
 
         options = RayOptions(args.address, args.threads or 1, args.tasks_per_node, args.retries)

@@ -41,7 +41,7 @@ from plugin.cancel import Cancelled, deferred
 from plugin.jobs import OBJECT_PLACEHOLDER, Job, MaskRef
 from plugin.outputs import partial_path
 
-from .batch import ClipStatus, use_threads
+from .batch_engine import ClipStatus, use_threads
 from .formats import UsageError
 from .segment import EventSink, failure_fields, run_clip
 
