@@ -56,8 +56,7 @@ def test_foundations_import_no_stage():
         assert graph.get(name, set()) <= FOUNDATIONS, f"{name} imports {graph[name] - FOUNDATIONS}"
 
 
-def test_engine_parts_form_no_cycle():
-    graph = _engine_graph()
+def _assert_acyclic(graph: dict[str, set[str]]) -> None:
     state: dict[str, int] = {}
 
     def visit(node: str, trail: list[str]) -> None:
@@ -72,6 +71,22 @@ def test_engine_parts_form_no_cycle():
 
     for node in sorted(graph):
         visit(node, [])
+
+
+def test_engine_parts_form_no_cycle():
+    _assert_acyclic(_engine_graph())
+
+
+def test_the_ffmpeg_host_modules_form_no_cycle():
+    """Its modules, lazy imports included (``batch`` ↔ ``ray_batch`` was one)."""
+    host = REPO / "hosts" / "ffmpeg"
+    names = {path.stem for path in host.glob("*.py")}
+    graph = {
+        path.stem: {m.split(".")[2] for m in _imports(path) if m.startswith("hosts.ffmpeg.") and m.split(".")[2] in names}
+        - {path.stem}
+        for path in host.glob("*.py")
+    }
+    _assert_acyclic(graph)
 
 
 def test_the_engine_imports_no_plugin_or_host_and_the_plugin_no_host():
