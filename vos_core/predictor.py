@@ -366,7 +366,8 @@ class VideoPredictor:
         cfg = session.config
         height, width = session.frame_shape
         small_shape = self.small_frame(np.zeros((height, width, 3), np.uint8)).shape[:2]
-        with ClipStore(end - start + 1, small_shape, (height, width), list(session.objects)) as store:
+        crop_side = self.config.crop_spec.side if self.config.crop_size else 0
+        with ClipStore(end - start + 1, small_shape, (height, width), list(session.objects), crop_side) as store:
             passes = 2 if self.config.crop_size else 1
             count = 0
             for i, frame in enumerate(islice(frames, start, end + 1)):
