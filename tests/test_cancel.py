@@ -7,6 +7,7 @@ or a slow input would), and ``pipe`` is given a stdin that never delivers a fram
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -199,3 +200,36 @@ def test_worker_cancels_while_loading_the_core(tmp_path, clip):
     assert events[-1] == {"event": "cancelled"} and not any(e["event"] == "error" for e in events), events
     assert not any("Traceback" in line for line in worker.stderr_tail), worker.stderr_tail
     assert not (tmp_path / "o").exists()
+
+
+def worker_job(folder: Path, movie: Path, mask: Path, mask_frame: int) -> str:
+    """A worker job segmenting ``movie`` from ``mask`` drawn on ``mask_frame`` (later than 0: a clip store is used)."""
+    job = folder / "job.json"
+    job.write_text(json.dumps({"input": str(movie), "mask": str(mask), "mask_frame": mask_frame,
+                               "output": str(folder / "mattes"), "settings": {"finetune_iters": 3, "infer_height": 120}}))
+    return str(job)
+
+
+def parent_of(pid: int) -> int:
+    """The pid of ``pid``'s parent (Linux /proc)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_killing_a_worker_ends_the_ffmpeg_it_started(tmp_path, clip):
+    """A host's kill (SIGKILL to the worker's process group) reaches an ffmpeg hung on its input.
+
+    A decoder writing to the worker dies of the broken pipe anyway; one stalled on a slow input
+    or output, as the wrapper makes it here, would outlive the worker in a group of its own.
+    """
+    wrapper, mark = stalling_ffmpeg(tmp_path, "select")
+    worker = WorkerProcess(sys.executable, worker_job(tmp_path, *clip, 5), env={**ENV, "VOS_FFMPEG": str(wrapper)})
+    wait_for(lambda: mark.exists() and mark.read_text().strip())
+    stalled = int(mark.read_text())
+    assert running(stalled) and parent_of(stalled) == worker.proc.pid, "the stalled ffmpeg is not the worker's child"
+    try:
+        worker.kill()
+        assert worker.wait(timeout=10) == -signal.SIGKILL
+        wait_for(lambda: not running(stalled), timeout=2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # a failed check leaves no orphan behind
+            os.kill(stalled, signal.SIGKILL)

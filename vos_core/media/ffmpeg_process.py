@@ -47,17 +47,28 @@ def argv(graph: ffmpeg.nodes.OutputStream, loglevel: str = "error") -> list[str]
     return [find_ffmpeg(), *BASE_ARGS, "-loglevel", loglevel, "-y", *ffmpeg.get_args(graph)]
 
 
+def child_group() -> int | None:
+    """The ``process_group`` to start ffmpeg in: None (ours) when we lead our own session, else 0 (its own).
+
+    A terminal's Ctrl-C goes to its foreground process group; in a group of its own ffmpeg does not
+    get it, and we decide whether it finishes or is killed. A process that leads its own session
+    (a worker a host started detached, plugin.client) has no terminal to fear, and its host ends it
+    with a kill of its process group, which must reach ffmpeg too: otherwise ffmpeg outlives it.
+    """
+    return None if os.getsid(0) == os.getpid() else 0
+
+
 class FfmpegProcess:
     """One ffmpeg child with its stderr kept in a temporary file (a pipe could fill up and block it).
 
-    The child runs in its own session so a Ctrl-C on the terminal reaches only us; we decide
-    whether it finishes (``wait``) or is killed (``kill``).
+    It runs in the process group :func:`child_group` picks; we decide whether it finishes
+    (``wait``) or is killed (``kill``).
     """
 
     def __init__(self, args: Sequence[str], *, stdin: int | None = None, stdout: int | None = None) -> None:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the process; close() ends it
         self.proc = subprocess.Popen(
-            list(args), stdin=stdin, stdout=stdout, stderr=self._log, start_new_session=True,
+            list(args), stdin=stdin, stdout=stdout, stderr=self._log, process_group=child_group(),
         )
 
     def log_text(self) -> str:
