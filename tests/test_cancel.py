@@ -22,10 +22,12 @@ import cv2
 import numpy as np
 import pytest
 
-from plugin.client import WorkerProcess
+from plugin.client import CANCEL_GRACE_S, WorkerProcess
+from plugin.outputs import partial_path
 from vos_core.media.ffmpeg_process import find_ffmpeg
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
+SAMPLE = Path(__file__).resolve().parents[1] / "sample"
 
 
 def python(code: str, **kwargs) -> subprocess.Popen:
@@ -233,3 +235,49 @@ def test_killing_a_worker_ends_the_ffmpeg_it_started(tmp_path, clip):
     finally:
         with contextlib.suppress(ProcessLookupError):  # a failed check leaves no orphan behind
             os.kill(stalled, signal.SIGKILL)
+
+
+def test_a_cancelled_worker_removes_its_clip_store_within_the_grace_period(tmp_path):
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    job = worker_job(tmp_path, SAMPLE / "blackswan.mp4", SAMPLE / "blackswan_mask.png", 10)
+    worker = WorkerProcess(sys.executable, job, env={**ENV, "TMPDIR": str(temp)})
+    event = {}
+    while event.get("stage") != "segment":  # the scan into the store has begun
+        event = worker.next_event(timeout=120)
+        assert event is not None and event["event"] not in ("error", "done"), worker.stderr_tail
+    (store,) = temp.glob("vos-matte-*")
+    start = time.monotonic()
+    worker.cancel()
+    assert worker.wait(timeout=20) == 143  # not killed: it finished cleaning up within CANCEL_GRACE_S
+    assert time.monotonic() - start < CANCEL_GRACE_S
+    events = worker.drain()
+    assert events[-1] == {"event": "cancelled"} and not any(e["event"] == "error" for e in events), events
+    assert not store.exists()
+    assert not any(tmp_path.glob(".mattes*"))
+
+
+def test_the_next_run_removes_what_a_killed_run_left(tmp_path):
+    """SIGKILL leaves the clip store and the hidden partial output; the next run to the same output
+    removes both, and leaves another run's tagged partial output alone."""
+    temp, out = tmp_path / "tmp", tmp_path / "out" / "matte.mkv"
+    temp.mkdir()
+    out.parent.mkdir()
+    other = partial_path(out, "another-run", ".mkv")
+    other.write_bytes(b"another run's")
+    command = [sys.executable, "-m", "hosts.ffmpeg.cli", "--progress", "json", "segment", str(SAMPLE / "blackswan.mp4"),
+               "--mask", str(SAMPLE / "blackswan_mask.png"), "--mask-frame", "10", "-o", str(out), "--iters", "3",
+               "--infer-height", "120"]
+    env = {**ENV, "TMPDIR": str(temp)}
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    for text in proc.stderr:  # until the scan into the clip store has begun
+        if '"stage":"segment"' in text:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = partial_path(out, suffix=".mkv")
+    assert partial.exists() and len(list(temp.glob("vos-matte-*"))) == 1, "the killed run left nothing to clean up"
+    again = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert again.returncode == 0, again.stderr
+    assert sorted(out.parent.iterdir()) == sorted([out, other]) and other.read_bytes() == b"another run's"
+    assert not list(temp.glob("vos-matte-*"))
