@@ -66,3 +66,17 @@ def test_workers_and_installs_get_a_safe_path_and_not_blenders_python_settings(m
     monkeypatch.setenv("PYTHONPATH", "/somewhere/blender/python")
     env = runtime.clean_env()
     assert env["PYTHONSAFEPATH"] == "1" and "PYTHONPATH" not in env
+
+
+def test_core_commands_run_in_a_fresh_empty_folder_not_the_temp_folder(planted, tmp_path):
+    """core_cli's ``-m hosts.ffmpeg.cli`` (and the runtime check) run via run_isolated: nothing planted
+    in the shared temp folder is importable from their current folder, and no relative path names it."""
+    seen = tmp_path / "seen.txt"
+    stub = tmp_path / "python"
+    stub.write_text(f'#!/bin/sh\npwd > {seen}\nls -A >> {seen}\n')
+    stub.chmod(0o755)
+    proc = runtime.run_isolated([str(stub), "-m", "hosts.ffmpeg.cli"], timeout=10)
+    assert proc.returncode == 0, proc.stderr
+    cwd, *held = seen.read_text().splitlines()
+    assert Path(cwd) != Path(tempfile.gettempdir()) and not held, f"ran in {cwd}, holding {held}"
+    assert not Path(cwd).exists(), "its folder was left behind"

@@ -6,7 +6,6 @@ For the quick commands (scribble, reframe: seconds): they run blocking, unlike s
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from typing import Any
 
 import bpy
@@ -26,8 +25,7 @@ def run_cli(context: bpy.types.Context, *args: str) -> dict[str, Any]:
         raise ClipError(f"No runtime Python at {python}: press Install runtime or Check runtime in the preferences.")
     command = [str(python), "-m", "hosts.ffmpeg.cli", "--progress", "json", *args]
     try:
-        proc = subprocess.run(command, capture_output=True, text=True, env=runtime.clean_env(),
-                              cwd=tempfile.gettempdir(), timeout=TIMEOUT_S, check=False)
+        proc = runtime.run_isolated(command, TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ClipError(f"The runtime could not run {args[0]}: {exc}") from None
     events = [e for e in map(parse, proc.stderr.splitlines()) if e is not None]

@@ -59,6 +59,19 @@ def clean_env() -> dict[str, str]:
     return {**env, "PYTHONSAFEPATH": "1"}
 
 
+def run_isolated(command: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` to its end (output captured as text) with :func:`clean_env`, no stdin, and a
+    fresh empty folder of its own as the current folder, removed afterwards.
+
+    Not a shared folder such as the temp folder: a runtime older than Python 3.11 ignores
+    PYTHONSAFEPATH, so a ``plugin/`` or ``hosts/`` planted there would shadow the runtime's own,
+    and a relative path would name whatever lies there.
+    """
+    with tempfile.TemporaryDirectory(prefix="vos_matte_run_") as private:
+        return subprocess.run(command, check=False, capture_output=True, text=True, timeout=timeout,
+                              env=clean_env(), stdin=subprocess.DEVNULL, cwd=private)
+
+
 def check_runtime(path: str, weights: str | None = None) -> RuntimeReport:
     """Ask the runtime's Python what it is missing (``python -m plugin.runtime_check``)."""
     if not path.strip():
@@ -70,10 +83,7 @@ def check_runtime(path: str, weights: str | None = None) -> RuntimeReport:
         return report
     command = [str(python), "-m", "plugin.runtime_check", *(["--weights", weights] if weights else [])]
     try:
-        # A private folder as cwd too: a runtime older than Python 3.11 ignores PYTHONSAFEPATH.
-        with tempfile.TemporaryDirectory(prefix="vos_matte_check_") as private:
-            proc = subprocess.run(command, check=False, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S,
-                                  env=clean_env(), stdin=subprocess.DEVNULL, cwd=private)
+        proc = run_isolated(command, CHECK_TIMEOUT_S)
     except OSError as exc:
         report.problems.append(f"{python} cannot be started ({exc.strerror}).")
         return report
