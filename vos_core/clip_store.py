@@ -40,9 +40,9 @@ OWNER = ".vos-matte-store-owner"
 def store_bytes(
     n: int, small_shape: tuple[int, int], full_shape: tuple[int, int], objects: int, crop_side: int = 0,
 ) -> int:
-    """The most disk space a :class:`ClipStore` of these sizes takes: its small frames (RGB), each
+    """The disk space a full :class:`ClipStore` of these sizes takes: its small frames (RGB), each
     object's maps (float32) and crop maps (``crop_side`` squared, float32), and each object's masks
-    in both directions."""
+    in both directions (plus a 128-byte header per file)."""
     h, w = small_shape
     return n * (h * w * 3 + objects * (h * w * 4 + 2 * _packed_bytes(full_shape) + crop_side * crop_side * 4))
 
@@ -65,7 +65,8 @@ def remove_dead_stores() -> None:
     """Delete the store folders in the temporary folder that a process of this host, now dead, left.
 
     Only folders holding our owner file are candidates: those of live processes (including other
-    users', which we may not signal) and of other hosts sharing the folder are kept.
+    users', which we may not signal) and of other hosts sharing the folder are kept. A dead run's
+    pid that a new process has taken keeps its folder until that process ends too.
     """
     host = socket.gethostname()
     for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
