@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bpy
+import numpy as np
 
 from . import timeline
 from .clip import strips_of
@@ -34,3 +35,26 @@ def rasterize_mask(mask: bpy.types.Mask, width: int, height: int, frame: int, pa
         bpy.ops.render.render(write_still=True, scene=scene.name)
     finally:
         bpy.data.scenes.remove(scene)
+    _clear_stray_corner(path)
+
+
+def _clear_stray_corner(path: str) -> None:
+    """Blank the top-right pixel of the PNG at ``path`` where it is set and none of its neighbours is.
+
+    Blender 4.2's mask strip sometimes leaves the last pixel of its buffer (the image's top-right
+    corner) uninitialised: about one render in ten on a busy machine, never on 4.5. One stray
+    pixel there would stretch the keyframe's box, and with it every crop, across the frame. A
+    drawn shape covering the corner sets its neighbours too, so it is left as drawn.
+    """
+    image = bpy.data.images.load(path, check_existing=False)
+    try:
+        width, height = image.size
+        pixels = np.empty(width * height * 4, np.float32)
+        image.pixels.foreach_get(pixels)
+        grey = pixels.reshape(height, width, 4)[..., 0]  # bottom row first: the corner is [-1, -1]
+        if grey[-1, -1] > 0 and not grey[-2:, -2:].ravel()[:3].any():
+            pixels.reshape(height, width, 4)[-1, -1, :3] = 0
+            image.pixels.foreach_set(pixels)
+            image.save()
+    finally:
+        bpy.data.images.remove(image)

@@ -120,6 +120,29 @@ panel_lines: list = []
 ext.panel.VOSMATTE_PT_panel.draw_objects(Layout(panel_lines), scene, movie)
 panel = [line for line in panel_lines if (line[0] == "label" and line[1]) or line[1] in ("name", "mute")]
 
+
+
+def corner_after_cleanup(name: str, corner: tuple[int, int]) -> list[list[float]]:
+    """Top-right 2×2 of a 6×4 PNG whose pixels ``corner`` (rows from the bottom, columns) are white, after
+    the rasteriser's stray-corner cleanup (Blender 4.2 leaves the buffer's last pixel uninitialised at times)."""
+    image = bpy.data.images.new(name, 6, 4)
+    pixels = [0.0, 0.0, 0.0, 1.0] * 24
+    for row in range(corner[0], 4):
+        for column in range(corner[1], 6):
+            pixels[4 * (row * 6 + column):4 * (row * 6 + column) + 3] = [1.0] * 3
+    image.pixels.foreach_set(pixels)
+    image.filepath_raw, image.file_format = str(work / f"{name}.png"), "PNG"
+    image.save()
+    bpy.data.images.remove(image)
+    ext.rasterize._clear_stray_corner(str(work / f"{name}.png"))
+    cleaned = bpy.data.images.load(str(work / f"{name}.png"))
+    values = list(cleaned.pixels)
+    bpy.data.images.remove(cleaned)
+    return [[round(values[4 * (row * 6 + column)], 3) for column in (4, 5)] for row in (2, 3)]
+
+
+corners = {"stray": corner_after_cleanup("stray", (3, 5)), "drawn": corner_after_cleanup("drawn", (2, 4))}
+
 # A second run with one object (the list emptied, the plain Mask chosen) replaces both objects' mattes.
 settings.objects.clear()
 settings.mask = swan
@@ -131,5 +154,5 @@ after = sorted((s.name, s.get(ext.matte.OBJECT_KEY)) for s in ext.matte.matte_st
 
 answer({
     "job": job, "masks": masks, "panel": panel, "zero": zero, "message": message, "mattes": mattes, "mapping": mapping, "renders": renders,
-    "objects": list(prepared.objects), "single_job": single_job, "after": after, "modifiers": [m.name for m in movie.modifiers],
+    "corners": corners, "objects": list(prepared.objects), "single_job": single_job, "after": after, "modifiers": [m.name for m in movie.modifiers],
 })
