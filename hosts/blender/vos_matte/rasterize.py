@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bpy
-import numpy as np
 
 from . import timeline
 from .clip import strips_of
@@ -49,12 +48,12 @@ def _clear_stray_corner(path: str) -> None:
     image = bpy.data.images.load(path, check_existing=False)
     try:
         width, height = image.size
-        pixels = np.empty(width * height * 4, np.float32)
-        image.pixels.foreach_get(pixels)
-        grey = pixels.reshape(height, width, 4)[..., 0]  # bottom row first: the corner is [-1, -1]
-        if grey[-1, -1] > 0 and not grey[-2:, -2:].ravel()[:3].any():
-            pixels.reshape(height, width, 4)[-1, -1, :3] = 0
-            image.pixels.foreach_set(pixels)
+        last = 4 * (width * height - 1)  # bottom row first: the last pixel is the top-right corner
+        below = last - 4 * width
+        corner = image.pixels[last]
+        neighbours = (image.pixels[last - 4], image.pixels[below], image.pixels[below - 4])
+        if corner > 0 and not any(neighbours):
+            image.pixels[last:last + 3] = (0.0, 0.0, 0.0)
             image.save()
     finally:
         bpy.data.images.remove(image)
