@@ -1,16 +1,22 @@
-"""Fetch DAVIS-2016 for the tests and the evaluation commands: the official release, checksum verified.
+"""Fetch DAVIS-2016 for the tests and the evaluation commands: the official release, content verified.
 
     python3 installers/fetch_davis.py [--dest DIR] [--sha256 HEX] [--zip FILE] [--url URL] [--keep-zip]
+    python3 installers/fetch_davis.py --content-digest DIR    # print content_sha256() of a davis2016 folder
 
-Downloads the official DAVIS-2016 release (``DAVIS-data.zip``, about 1.9 GB, from ETH Zurich), checks its
-SHA-256 while it streams, and unpacks the 480p frames, masks and split lists into ``DIR/davis2016`` (default
-``$XDG_CACHE_HOME/vos-matte/shared``, else ``~/.cache/vos-matte/shared``), the layout the tests read
-from ``../shared``:
+Downloads the official DAVIS-2016 release (``DAVIS-data.zip``, about 1.9 GB, from ETH Zurich) and unpacks the
+480p frames, masks and split lists into ``DIR/davis2016`` (default ``$XDG_CACHE_HOME/vos-matte/shared``, else
+``~/.cache/vos-matte/shared``), the layout the tests read from ``../shared``:
 
 - ``davis2016/JPEGImages/480p/<seq>/NNNNN.jpg`` and ``davis2016/Annotations/480p/<seq>/NNNNN.png``, all 50
   sequences, byte-identical to the release (the 1080p copy in the zip is not unpacked);
 - ``davis2016/ImageSets/train.txt`` and ``val.txt``: the official splits, one sequence name a line;
 - ``davis2016/ImageSets/dev.txt``: the 10 validation sequences used for tuning and tests (``DEV``).
+
+What is verified: the unpacked frames and masks of the 10 dev sequences must have the content digest
+``DEV_CONTENT_SHA256`` (see ``content_sha256``), recorded from byte-identical copies of them; a release whose
+dev sequences differ by one byte is refused. The zip's own SHA-256 is not published, so it is printed (and
+recorded in ``DIR/davis2016/FETCHED``) rather than compared, unless ``--sha256 HEX`` gives one to compare
+before unpacking. The other 40 sequences are not covered by the digest: no trusted copy of them was at hand.
 
 The tests find that folder by themselves; to use another, ``export VOS_SHARED_DIR=DIR``. Standard library
 only, any Python >= 3.9. Nothing is left behind on failure: the download goes to a ``.part`` file and the
@@ -34,14 +40,17 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 URL = "https://graphics.ethz.ch/Downloads/Data/Davis/DAVIS-data.zip"
-#: SHA-256 of the official DAVIS-data.zip. NOT VERIFIED HERE: this was written on a machine without access
-#: to the download, and no SHA-256 of the release is published by its authors. It stays None until someone
-#: records the value after a download they trust (the script prints it); until then pass ``--sha256 HEX``
-#: (or ``--sha256 print`` to unpack and print the checksum of what was downloaded, trusting the HTTPS source).
+#: Optional SHA-256 of the official DAVIS-data.zip, compared before unpacking when set. None: its authors
+#: publish none and this was written without access to the download, so the zip's checksum is only printed;
+#: what is verified is the unpacked content (``DEV_CONTENT_SHA256``). ``--sha256 HEX`` compares one.
 SHA256: str | None = None
 #: The 10 of the 20 validation sequences that tests and tuning use (the other 10 are kept for reporting).
 DEV = ("blackswan", "bmx-trees", "breakdance", "camel", "car-roundabout", "cows", "dog", "kite-surf", "libby",
        "scooter-black")
+#: ``content_sha256()`` of the DEV sequences of the release. Obtained from the byte-identical copies of their
+#: 480p frames and masks in the project's shared data (``../shared/davis2016``: 685 frames, each with its
+#: mask, 1370 files); ``python3 installers/fetch_davis.py --content-digest ../shared/davis2016`` recomputes it.
+DEV_CONTENT_SHA256 = "713e4f3d4616b70a25e4f092d4c9f30a802494d759d9f1907a10e5e476f354eb"
 TOP = "DAVIS"  # the zip's top folder
 KEEP = ("JPEGImages/480p/", "Annotations/480p/")
 SPLITS = {"ImageSets/480p/train.txt": "train", "ImageSets/480p/val.txt": "val"}
@@ -83,6 +92,42 @@ def file_sha256(path: Path) -> str:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def content_sha256(root: Path, sequences: tuple[str, ...] = DEV) -> str:
+    """The content digest of ``sequences`` in the davis2016 folder ``root`` (hex SHA-256).
+
+    Exactly: take every regular file below ``root/JPEGImages/480p/<seq>/`` and ``root/Annotations/480p/<seq>/``
+    for each ``seq`` of ``sequences`` (at any depth, whatever its name); for each, the line
+    ``f"{relpath}\\0{sha256_of_file}\\n"``, where ``relpath`` is its path relative to ``root`` in POSIX form
+    (e.g. ``JPEGImages/480p/blackswan/00000.jpg``) and ``sha256_of_file`` the lowercase hex SHA-256 of its
+    bytes; sort the lines by ``relpath`` (Python string order, i.e. by code point); the result is the lowercase
+    hex SHA-256 of their concatenation, encoded as UTF-8. Names are hashed too, so a missing, extra or renamed
+    frame changes it as a changed byte does. A sequence folder that is absent is an error (FetchError), since
+    an empty folder's digest would say nothing.
+    """
+    root = Path(root)
+    files: dict[str, Path] = {}
+    for seq in sequences:
+        for kind in ("JPEGImages", "Annotations"):
+            folder = root / kind / "480p" / seq
+            if not folder.is_dir():
+                raise FetchError(f"{folder} is not a folder: no content digest of {root}")
+            for path in folder.rglob("*"):
+                if path.is_file():
+                    files[path.relative_to(root).as_posix()] = path
+    digest = hashlib.sha256()
+    for relpath in sorted(files):
+        digest.update(f"{relpath}\0{file_sha256(files[relpath])}\n".encode())
+    return digest.hexdigest()
+
+
+def _hex64(value: str, option: str) -> str:
+    """``value`` as 64 lowercase hex digits, else a FetchError naming ``option``."""
+    text = value.strip().lower()
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise FetchError(f"{option} must be 64 hex digits, not {value!r}")
+    return text
 
 
 def _member_path(name: str) -> PurePosixPath | None:
@@ -144,18 +189,27 @@ def unpack(archive: Path, target: Path) -> None:
         (sets / f"{split}.txt").write_text("".join(f"{n}\n" for n in names))
 
 
+def _check_content(work: Path, expected: str) -> str:
+    """The content digest of the dev sequences unpacked in ``work``; a FetchError unless it is ``expected``."""
+    actual = content_sha256(work)
+    if actual != expected:
+        raise FetchError(f"the unpacked dev sequences differ from the DAVIS-2016 release (content SHA-256 {actual}, "
+                         f"expected {expected}); nothing was kept")
+    return actual
+
+
 def fetch(dest: Path, url: str = URL, sha256: str | None = SHA256, archive: Path | None = None,
-          keep_zip: bool = False, log: Callable[[str], None] = print) -> Path:
+          keep_zip: bool = False, log: Callable[[str], None] = print,
+          content_sha256: str = DEV_CONTENT_SHA256) -> Path:
     """Download (or take ``archive``), verify, unpack into ``dest/davis2016``; return that folder.
 
-    ``sha256`` is the expected checksum, or ``"print"`` to accept the download and print its checksum.
+    ``sha256`` is the zip's expected checksum, compared before unpacking; None prints it instead.
+    ``content_sha256`` is the expected ``content_sha256()`` of the unpacked dev sequences, always compared
+    before anything is moved into place.
     """
-    if sha256 is None:
-        raise FetchError("no SHA-256 of the DAVIS-2016 zip is recorded in this script yet: pass --sha256 HEX "
-                         "(from a copy you trust), or --sha256 print to accept the download and print its checksum")
-    expected = sha256.strip().lower()
-    if expected != "print" and (len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected)):
-        raise FetchError(f"--sha256 must be 64 hex digits (or 'print'), not {sha256!r}")
+    expected = None if sha256 is None else _hex64(sha256, "--sha256")
+    # (The parameter hides the function content_sha256 in here; _check_content calls the function.)
+    expected_content = _hex64(content_sha256, "the content SHA-256")
     dest = Path(dest).expanduser().resolve()
     final = dest / "davis2016"
     if final.exists() and not (final / MARKER).is_file():
@@ -176,8 +230,8 @@ def fetch(dest: Path, url: str = URL, sha256: str | None = SHA256, archive: Path
             if not archive_path.is_file():
                 raise FetchError(f"zip not found: {archive_path}")
             actual = file_sha256(archive_path)
-        if expected == "print":
-            log(f"SHA-256 of {archive_path.name}: {actual} (not compared: --sha256 print)")
+        if expected is None:
+            log(f"SHA-256 of {archive_path.name}: {actual} (not compared: none given; the content is verified)")
         elif actual != expected:
             raise FetchError(f"checksum mismatch for {url if archive is None else archive_path}: SHA-256 {actual}, "
                              f"expected {expected}; nothing was kept")
@@ -185,7 +239,9 @@ def fetch(dest: Path, url: str = URL, sha256: str | None = SHA256, archive: Path
             unpack(archive_path, work)
         except (OSError, zipfile.BadZipFile, EOFError) as exc:  # a damaged member, a full disk
             raise FetchError(f"cannot unpack {archive_path} into {dest}: {exc}; nothing was kept") from None
-        (work / MARKER).write_text(f"source: {url if archive is None else archive_path}\nsha256: {actual}\n")
+        content = _check_content(work, expected_content)  # before the rename: a mismatch keeps nothing
+        (work / MARKER).write_text(f"source: {url if archive is None else archive_path}\nsha256: {actual}\n"
+                                   f"content-sha256: {content}\n")
         if final.exists():
             shutil.rmtree(final)
         work.rename(final)
@@ -215,13 +271,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder to hold davis2016/ (default %(default)s); point VOS_SHARED_DIR at it")
     parser.add_argument("--url", default=URL, help="where to download the release zip (default %(default)s)")
     parser.add_argument("--sha256", default=SHA256,
-                        help="expected SHA-256 of the zip (default: the one recorded in this script), "
-                             "or 'print' to accept the download and print its checksum")
+                        help="expected SHA-256 of the zip, compared before unpacking (default: the one recorded "
+                             "in this script, none yet, so it is printed; the unpacked dev sequences are verified "
+                             "either way)")
     parser.add_argument("--zip", type=Path, help="unpack this already-downloaded zip instead of downloading")
     parser.add_argument("--keep-zip", action="store_true", help="keep the downloaded zip as DEST/DAVIS-data.zip")
+    parser.add_argument("--content-digest", type=Path, metavar="DIR",
+                        help="only print the content SHA-256 of the dev sequences in the davis2016 folder DIR")
     args = parser.parse_args(argv)
     try:
-        fetch(args.dest, args.url, args.sha256, args.zip, args.keep_zip)
+        if args.content_digest is not None:
+            print(content_sha256(args.content_digest))
+            return 0
+        # The expected content digest is read here, not bound as fetch()'s default, so that it is the module's
+        # current value (tests replace it for their small fake release).
+        fetch(args.dest, args.url, args.sha256, args.zip, args.keep_zip, content_sha256=DEV_CONTENT_SHA256)
     except FetchError as exc:
         print(f"fetch_davis: {exc}", file=sys.stderr)
         return 1

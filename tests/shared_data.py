@@ -27,8 +27,8 @@ def load_script(path: Path, name: str):
 
 
 fetch_davis = load_script(FETCHER, "fetch_davis")
-#: The command named when DAVIS is absent (``--sha256 print`` while the fetcher records no checksum of its own).
-FETCH_COMMAND = "python3 installers/fetch_davis.py" + ("" if fetch_davis.SHA256 else " --sha256 print")
+#: The command named when DAVIS is absent.
+FETCH_COMMAND = "python3 installers/fetch_davis.py"
 
 
 def in_ci() -> bool:

@@ -1,4 +1,5 @@
 """installers/fetch_davis.py against a local HTTP server (127.0.0.1 only) serving a small release-shaped zip,
+its content digest (the fake release has its own; the pinned one is checked against the real shared data),
 and what the tests do when DAVIS is absent (skip naming the fetch command; fail under CI)."""
 
 from __future__ import annotations
@@ -6,6 +7,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
+import shutil
 import subprocess
 import sys
 import threading
@@ -31,22 +33,45 @@ def _jpg(value: int) -> bytes:
     return cv2.imencode(".jpg", np.full((6, 8, 3), value, np.uint8))[1].tobytes()
 
 
-def release_zip(path: Path, extra: dict[str, bytes] | None = None) -> str:
-    """A small zip in the official DAVIS-data.zip layout (480p and 1080p, official split lists); its SHA-256."""
-    seqs = (*TRAIN, *fetch_davis.DEV)
+def release_tree(root: Path) -> Path:
+    """A small release in the official DAVIS-data.zip layout (480p and 1080p, official split lists) under
+    ``root/DAVIS``; that folder (its 480p part is laid out as davis2016, so ``content_sha256`` reads it)."""
+    top = root / "DAVIS"
+    files = {"README.md": b"release notes\n"}
+    for i, seq in enumerate((*TRAIN, *fetch_davis.DEV)):
+        for frame in range(2):
+            for res in ("480p", "1080p"):
+                files[f"JPEGImages/{res}/{seq}/{frame:05d}.jpg"] = _jpg(10 * i + frame)
+                files[f"Annotations/{res}/{seq}/{frame:05d}.png"] = _png(255 * frame)
+    for split, names in (("train", TRAIN), ("val", (*fetch_davis.DEV, "goat"))):
+        files[f"ImageSets/480p/{split}.txt"] = "".join(
+            f"/JPEGImages/480p/{n}/{f:05d}.jpg /Annotations/480p/{n}/{f:05d}.png\n"
+            for n in names for f in (0, 1)).encode()
+    for name, data in files.items():
+        (top / name).parent.mkdir(parents=True, exist_ok=True)
+        (top / name).write_bytes(data)
+    return top
+
+
+def zip_tree(top: Path, path: Path, extra: dict[str, bytes] | None = None) -> str:
+    """Zip the folder ``top`` as ``DAVIS/...`` members (plus ``extra`` members) into ``path``; its SHA-256."""
     with zipfile.ZipFile(path, "w") as zf:
-        for i, seq in enumerate(seqs):
-            for frame in range(2):
-                for res in ("480p", "1080p"):
-                    zf.writestr(f"DAVIS/JPEGImages/{res}/{seq}/{frame:05d}.jpg", _jpg(10 * i + frame))
-                    zf.writestr(f"DAVIS/Annotations/{res}/{seq}/{frame:05d}.png", _png(255 * frame))
-        for split, names in (("train", TRAIN), ("val", (*fetch_davis.DEV, "goat"))):
-            zf.writestr(f"DAVIS/ImageSets/480p/{split}.txt", "".join(
-                f"/JPEGImages/480p/{n}/{f:05d}.jpg /Annotations/480p/{n}/{f:05d}.png\n" for n in names for f in (0, 1)))
-        zf.writestr("DAVIS/README.md", "release notes\n")
+        for file in sorted(top.rglob("*")):
+            if file.is_file():
+                zf.write(file, f"{top.name}/{file.relative_to(top).as_posix()}")
         for name, data in (extra or {}).items():
             zf.writestr(name, data)
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def release_zip(path: Path, extra: dict[str, bytes] | None = None) -> str:
+    """``release_tree`` built in ``<path>.src`` and zipped into ``path``; the zip's SHA-256."""
+    return zip_tree(release_tree(path.with_suffix(".src")), path, extra)
+
+
+def release_content(path: Path) -> str:
+    """The content digest of the dev sequences of the fake release ``release_zip(path)`` wrote."""
+    return fetch_davis.content_sha256(path.with_suffix(".src") / "DAVIS")
 
 
 @pytest.fixture
@@ -79,6 +104,9 @@ def test_fetch_verifies_and_unpacks_the_480p_release_where_the_tests_look(server
     assert dest == tmp_path / "cache" / "vos-matte" / "shared"
     with pytest.raises(pytest.skip.Exception):
         require_davis()
+    content = release_content(www / "DAVIS-data.zip")
+    assert content != fetch_davis.DEV_CONTENT_SHA256  # the fake release's own: pinned for this test only
+    monkeypatch.setattr(fetch_davis, "DEV_CONTENT_SHA256", content)
     assert fetch_davis.main(["--url", f"{base}/DAVIS-data.zip", "--sha256", good.upper()]) == 0
     assert requests == ["/DAVIS-data.zip"]
     davis = dest / "davis2016"
@@ -95,7 +123,8 @@ def test_fetch_verifies_and_unpacks_the_480p_release_where_the_tests_look(server
     assert sorted(p.name for p in davis.iterdir()) == ["Annotations", "FETCHED", "ImageSets", "JPEGImages"]
     assert [p.name for p in (davis / "JPEGImages").iterdir()] == ["480p"]
     assert sorted(p.name for p in dest.iterdir()) == ["davis2016"]
-    assert good in (davis / "FETCHED").read_text()
+    assert good in (davis / "FETCHED").read_text() and f"content-sha256: {content}" in (davis / "FETCHED").read_text()
+    assert fetch_davis.content_sha256(davis) == content
 
 
 def test_checksum_mismatch_keeps_nothing(server, tmp_path):
@@ -115,15 +144,18 @@ def test_checksum_mismatch_keeps_nothing(server, tmp_path):
 def test_a_failed_refetch_leaves_the_earlier_copy(server, tmp_path):
     base, _, www = server
     good = release_zip(www / "DAVIS-data.zip")
+    content = release_content(www / "DAVIS-data.zip")
     dest = tmp_path / "shared"
-    fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", good, log=lambda _: None)
+    fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", good, log=lambda _: None, content_sha256=content)
     before = sorted(p.relative_to(dest) for p in dest.rglob("*"))
     with pytest.raises(fetch_davis.FetchError, match="checksum mismatch"):
-        fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", "f" * 64, log=lambda _: None)
+        fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", "f" * 64, log=lambda _: None, content_sha256=content)
+    with pytest.raises(fetch_davis.FetchError, match="differ from the DAVIS-2016 release"):
+        fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", None, log=lambda _: None)  # the pinned content
     assert sorted(p.relative_to(dest) for p in dest.rglob("*")) == before
     (dest / "davis2016" / "FETCHED").unlink()  # not ours any more: never replaced
     with pytest.raises(fetch_davis.FetchError, match="not written by this script"):
-        fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", good, log=lambda _: None)
+        fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", good, log=lambda _: None, content_sha256=content)
 
 
 def test_unsafe_or_foreign_archives_are_refused(server, tmp_path):
@@ -140,17 +172,74 @@ def test_unsafe_or_foreign_archives_are_refused(server, tmp_path):
     assert not dest.exists() and not list(tmp_path.rglob("escaped.txt"))
 
 
-def test_without_a_checksum_nothing_is_downloaded(server, tmp_path):
+def test_a_release_with_one_changed_byte_is_refused_by_the_content_check(server, tmp_path):
     base, requests, www = server
-    release_zip(www / "DAVIS-data.zip")
-    with pytest.raises(fetch_davis.FetchError, match="--sha256"):
-        fetch_davis.fetch(tmp_path / "shared", f"{base}/DAVIS-data.zip", None, log=lambda _: None)
-    assert requests == [] and not (tmp_path / "shared").exists()
-    # A zip downloaded before is verified the same way.
-    dest = tmp_path / "offline"
-    good = hashlib.sha256((www / "DAVIS-data.zip").read_bytes()).hexdigest()
-    assert fetch_davis.main(["--zip", str(www / "DAVIS-data.zip"), "--sha256", good, "--dest", str(dest)]) == 0
+    top = release_tree(tmp_path / "release")
+    content = fetch_davis.content_sha256(top)
+    frame = top / "JPEGImages/480p/camel/00001.jpg"
+    data = bytearray(frame.read_bytes())
+    data[len(data) // 2] ^= 1  # one bit of one byte of one dev frame
+    frame.write_bytes(bytes(data))
+    zip_sha = zip_tree(top, www / "DAVIS-data.zip")
+    dest = tmp_path / "shared"
+    (dest / "weights").mkdir(parents=True)  # a destination in use: what was there stays, nothing else appears
+    messages: list[str] = []
+    with pytest.raises(fetch_davis.FetchError) as refused:
+        # The zip's own checksum matches (it is this zip's), so only the content check can refuse it.
+        fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", zip_sha, log=messages.append, content_sha256=content)
+    bad = fetch_davis.content_sha256(top)
+    assert str(refused.value) == (f"the unpacked dev sequences differ from the DAVIS-2016 release (content SHA-256 "
+                                  f"{bad}, expected {content}); nothing was kept")
+    assert requests == ["/DAVIS-data.zip"]
+    assert [p.name for p in dest.iterdir()] == ["weights"]  # no davis2016, no partial folder, no .part file
+    assert not any(m.startswith("DAVIS-2016 is in") for m in messages)
+
+
+def test_without_a_zip_checksum_a_download_with_the_right_content_is_accepted(server, tmp_path, monkeypatch, capsys):
+    base, requests, www = server
+    good = release_zip(www / "DAVIS-data.zip")
+    monkeypatch.setattr(fetch_davis, "DEV_CONTENT_SHA256", release_content(www / "DAVIS-data.zip"))
+    dest = tmp_path / "shared"
+    assert fetch_davis.main(["--url", f"{base}/DAVIS-data.zip", "--dest", str(dest)]) == 0
+    assert requests == ["/DAVIS-data.zip"]
+    assert "SHA-256 of " in capsys.readouterr().out and good in (dest / "davis2016" / "FETCHED").read_text()
     assert (dest / "davis2016" / "ImageSets" / "dev.txt").is_file()
+    # A zip downloaded before is verified the same way, and replaces the copy this script wrote.
+    offline = tmp_path / "offline"
+    assert fetch_davis.main(["--zip", str(www / "DAVIS-data.zip"), "--dest", str(offline)]) == 0
+    assert good in capsys.readouterr().out and (offline / "davis2016" / "ImageSets" / "dev.txt").is_file()
+    monkeypatch.setattr(fetch_davis, "DEV_CONTENT_SHA256", "0" * 64)
+    assert fetch_davis.main(["--zip", str(www / "DAVIS-data.zip"), "--dest", str(offline)]) == 1
+    assert "differ from the DAVIS-2016 release" in capsys.readouterr().err
+
+
+def test_the_content_digest_is_the_documented_one(tmp_path, capsys):
+    top = release_tree(tmp_path / "release")
+    (top / "JPEGImages/480p/blackswan/notes.txt").write_text("any file counts\n")
+    # Written out from the docstring's definition; 1080p, other sequences and the lists are not covered.
+    lines = sorted(f"{p.relative_to(top).as_posix()}\0{hashlib.sha256(p.read_bytes()).hexdigest()}\n"
+                   for seq in fetch_davis.DEV for kind in ("JPEGImages", "Annotations")
+                   for p in (top / kind / "480p" / seq).iterdir())
+    assert len(lines) == 41 and lines[0].startswith("Annotations/480p/blackswan/00000.png\0")
+    expected = hashlib.sha256("".join(lines).encode()).hexdigest()
+    assert fetch_davis.content_sha256(top) == expected
+    assert fetch_davis.main(["--content-digest", str(top)]) == 0
+    assert capsys.readouterr().out == f"{expected}\n"
+    (top / "Annotations/480p/bear/00000.png").write_bytes(b"not a dev sequence")
+    (top / "JPEGImages/1080p/camel/00000.jpg").write_bytes(b"not 480p")
+    assert fetch_davis.content_sha256(top) == expected
+    (top / "JPEGImages/480p/blackswan/00001.jpg").rename(top / "JPEGImages/480p/blackswan/00002.jpg")
+    assert fetch_davis.content_sha256(top) != expected  # names count, not only bytes
+    shutil.rmtree(top / "Annotations/480p/libby")
+    with pytest.raises(fetch_davis.FetchError, match="libby is not a folder"):
+        fetch_davis.content_sha256(top)
+    assert fetch_davis.main(["--content-digest", str(top)]) == 1
+
+
+def test_the_pinned_content_digest_is_that_of_the_shared_dev_sequences():
+    """The shared data's dev sequences are byte-identical to the release's: their digest is the pinned one."""
+    davis = require_davis()  # ../shared/davis2016 (or VOS_SHARED_DIR's); skipped when absent, failed under CI
+    assert fetch_davis.content_sha256(davis) == fetch_davis.DEV_CONTENT_SHA256
 
 
 def test_absent_davis_skips_naming_the_fetch_command_and_fails_under_ci(tmp_path, monkeypatch):
