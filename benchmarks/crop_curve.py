@@ -37,6 +37,7 @@ ROWS: dict[str, tuple[str, str, dict]] = {
     "new_whole": (SHIPPED, "fast", WHOLE),
     "new_crop160": (SHIPPED, "fast", {}),
     "new_crop224": (SHIPPED, "fast", {"crop_size": 224}),
+    "new_crop160_it150": (SHIPPED, "fast", {"finetune_iters": 150}),
     "new_crop160_mirror": (SHIPPED, "fast", {"mirror_average": True}),
     "new_crop160_ens2": (SHIPPED, "fast", {"ensemble": 2}),
     "lease2_lr1e-2_crop160": ("runs/gpu2/parent_lr0.01.pth", "fast", {}),
