@@ -20,26 +20,24 @@ import copy
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field, replace
-from itertools import islice, pairwise
+from itertools import islice
 
-import cv2
 import numpy as np
 import torch
 
 from .clip_store import ClipStore
 from .config import SegmentConfig
 from .errors import InputError
-from .eval.metrics import jaccard
 from .matte.upsample import upsample_map
 from .media.masks import validate_mask
 from .network.appearance import AppearanceNet, MapEnsemble, compute_dtype, to_input
 from .network.augment import resize_to_height
 from .network.crops import cut, object_crop, paste
 from .network.oneshot import TrainStep, fine_tune
-from .propagation import Run, join_index, plan_runs, streams_forward
+from .propagation import streams_forward, track_outward
 from .tracking.boxes import Box, mask_box
 from .tracking.detection import Detection, Detector
-from .tracking.flow_prior import FlowPrior, apply_prior
+from .tracking.flow_prior import FlowPrior, apply_prior, small_mask
 from .tracking.tracker import ObjectTracker, TrackState, keyframe_classes
 
 
@@ -116,16 +114,6 @@ def _output_masks(
     return {oid: drawn[oid][1] if drawn[oid] else np.where(owner[oid], 255, 0).astype(np.uint8) for oid in claims}
 
 
-def _with_prior(prob: np.ndarray, warped: np.ndarray | None, cfg: SegmentConfig) -> np.ndarray:
-    """``prob`` damped by the flow prior (``flow_prior.apply_prior``); the prior lives at the
-    network's resolution, so for a crop's map (at the frame's) it is scaled up, its reach too."""
-    sigma = cfg.prior_sigma
-    if warped is not None and warped.shape != prob.shape:
-        sigma *= prob.shape[0] / warped.shape[0]
-        warped = cv2.resize(warped, (prob.shape[1], prob.shape[0]), interpolation=cv2.INTER_LINEAR)
-    return apply_prior(prob, warped, cfg.prior_weight, sigma)
-
-
 def _next_crop_box(mask: np.ndarray, track: TrackState) -> Box | None:
     """Where the object's crop goes on the next frame: its mask's box, joined with the box its
     track chose on this frame (a detection covers the whole object where the mask may have lost
@@ -134,15 +122,6 @@ def _next_crop_box(mask: np.ndarray, track: TrackState) -> Box | None:
     if box is None or track.box is None or track.missed:
         return box
     return (min(box[0], track.box[0]), min(box[1], track.box[1]), max(box[2], track.box[2]), max(box[3], track.box[3]))
-
-
-def _small_mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
-    """An H×W 0/255 mask at the network's resolution as float32 0..1 (what the flow prior warps);
-    None for an empty mask: a lost object has no place to favour, and a prior of zeros would damp
-    the whole map below the threshold, so the object could never be found again."""
-    if not mask.any():
-        return None
-    return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_AREA) / np.float32(255)
 
 
 class VideoPredictor:
@@ -335,7 +314,7 @@ class VideoPredictor:
         for oid, prob in maps.items():
             obj = session.objects[oid]
             if cfg.prior_weight > 0 and obj.previous is not None:
-                prob = _with_prior(prob, session.prior.warp(obj.previous), cfg)
+                prob = apply_prior(prob, session.prior.warp(obj.previous), cfg.prior_weight, cfg.prior_sigma)
             full[oid] = upsample_map(prob, frame, cfg.upsample)
         claims, lost = {}, {}
         for oid, prob in full.items():
@@ -351,7 +330,7 @@ class VideoPredictor:
             obj = session.objects[oid]
             obj.crop_box = _next_crop_box(mask, obj.tracker.state) if self.config.crop_size else None
             if cfg.prior_weight > 0:
-                obj.previous = _small_mask(mask, small.shape)
+                obj.previous = small_mask(mask, small.shape)
         return FrameResult(index, full, masks, tuple(detections), frame, lost)
 
     def _propagate_outward(
@@ -382,10 +361,10 @@ class VideoPredictor:
             if count == 0:
                 return
             end = start + count - 1
-            forward = {oid: self._track_outward(cfg, store, obj, start, end) for oid, obj in session.objects.items()}
+            forward = self._track_objects(session, store, start, end)
             if self.config.crop_size:
                 self._scan_crops(session, store, frames, start, forward, on_scan)
-                forward = {oid: self._track_outward(cfg, store, obj, start, end) for oid, obj in session.objects.items()}
+                forward = self._track_objects(session, store, start, end)
             for i, frame in enumerate(islice(frames, start, end + 1)):
                 index = start + i
                 full = {oid: upsample_map(store.map_at(oid, i), frame, cfg.upsample) for oid in forward}
@@ -422,41 +401,9 @@ class VideoPredictor:
             if on_scan is not None:
                 on_scan(store.n + i + 1, 2 * store.n)
 
-    def _track_outward(self, cfg: SegmentConfig, store: ClipStore, obj: ObjectState, start: int, end: int) -> list[bool]:
-        """Run ``obj``'s trackers from each keyframe in range; per frame, whether the output takes
-        the forward run's mask (else the backward one's). Indices are relative to ``start``."""
-        keyframes = [k - start for k in obj.keyframes]
-        for run in plan_runs(keyframes, 0, end - start):
-            self._track_run(cfg, store, obj, start, run)
-        inside = sorted(k for k in keyframes if 0 <= k <= end - start)
-        forward = [i > inside[0] for i in range(store.n)]
-        for left, right in pairwise(inside):
-            gap = range(left + 1, right)
-            agreement = [jaccard(store.mask(obj.obj_id, True, t), store.mask(obj.obj_id, False, t)) for t in gap]
-            for t in gap[join_index(agreement):]:
-                forward[t] = False
-        return forward
-
-    def _track_run(self, cfg: SegmentConfig, store: ClipStore, obj: ObjectState, start: int, run: Run) -> None:
-        """One tracker pass over stored maps, from keyframe ``run.origin`` (relative to ``start``)."""
-        tracker = ObjectTracker(cfg)
-        _, mask = obj.keyframes[start + run.origin]
-        tracker.start(mask, store.detections[run.origin], obj.known)
-        prior = FlowPrior() if cfg.prior_weight > 0 else None
-        if prior is not None:
-            prior.advance(store.small[run.origin])
-            previous = _small_mask(mask, store.small.shape[1:])
-        # Without the frame at hand, bilinear upsampling needs only its size; the guided mode is
-        # guided by the network-resolution frame scaled up.
-        height, width = store.full_shape
-        size_only = np.broadcast_to(np.zeros(3, np.uint8), (height, width, 3))
-        for t in run.frames:
-            prob = store.map_at(obj.obj_id, t)
-            if prior is not None:
-                prior.advance(store.small[t])
-                prob = _with_prior(prob, None if previous is None else prior.warp(previous), cfg)
-            guide = cv2.resize(store.small[t], (width, height)) if cfg.upsample == "guided" else size_only
-            mask = tracker.step(upsample_map(prob, guide, cfg.upsample), store.detections[t])
-            store.put_mask(obj.obj_id, run.forward, t, mask, tracker.state.missed)
-            if prior is not None:
-                previous = _small_mask(mask, store.small.shape[1:])
+    @staticmethod
+    def _track_objects(session: Session, store: ClipStore, start: int, end: int) -> dict[int, list[bool]]:
+        """Track every object outward from its keyframes over the stored maps (``propagation.track_outward``)."""
+        return {oid: track_outward(session.config, store, oid, {k: m for k, (_, m) in obj.keyframes.items()}, obj.known,
+                                   start, end)
+                for oid, obj in session.objects.items()}

@@ -40,15 +40,28 @@ class FlowPrior:
             return None
         return cv2.remap(previous, *self._coords, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
+def small_mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+    """An H×W 0/255 mask at the network's resolution ``shape`` as float32 0..1 (what :meth:`FlowPrior.warp`
+    moves); None for an empty mask: a lost object has no place to favour, and a prior of zeros would
+    damp the whole map below the threshold, so the object could never be found again."""
+    if not mask.any():
+        return None
+    return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_AREA) / np.float32(255)
+
+
 def apply_prior(prob: np.ndarray, warped: np.ndarray | None, weight: float, sigma: float) -> np.ndarray:
     """Damp ``prob`` (h×w float32 0..1) away from ``warped`` (the previous mask moved here, 0..1).
 
     ``prob × ((1 − weight) + weight × spread(warped))``: at weight 0 the map is unchanged; at 1
-    it is kept only near where the object was (``sigma``, in pixels, is how far it may have
-    moved beyond what the flow explains).
+    it is kept only near where the object was (``sigma``, in pixels of ``warped``, is how far it may
+    have moved beyond what the flow explains). The prior lives at the network's resolution; for a
+    map of another size (a crop's map, pasted at the frame's) it is scaled to the map, its reach too.
     """
     if warped is None or weight <= 0:
         return prob
+    if warped.shape != prob.shape:
+        sigma *= prob.shape[0] / warped.shape[0]
+        warped = cv2.resize(warped, (prob.shape[1], prob.shape[0]), interpolation=cv2.INTER_LINEAR)
     if sigma > 0:
         # Full prior within ``sigma`` of where the object was, fading beyond: the object may
         # move or grow that far unexplained, and only what lies further out is damped.
