@@ -200,16 +200,15 @@ def _check_content(work: Path, expected: str) -> str:
 
 def fetch(dest: Path, url: str = URL, sha256: str | None = SHA256, archive: Path | None = None,
           keep_zip: bool = False, log: Callable[[str], None] = print,
-          content_sha256: str = DEV_CONTENT_SHA256) -> Path:
+          content_digest: str = DEV_CONTENT_SHA256) -> Path:
     """Download (or take ``archive``), verify, unpack into ``dest/davis2016``; return that folder.
 
     ``sha256`` is the zip's expected checksum, compared before unpacking; None prints it instead.
-    ``content_sha256`` is the expected ``content_sha256()`` of the unpacked dev sequences, always compared
+    ``content_digest`` is the expected :func:`content_sha256` of the unpacked dev sequences, always compared
     before anything is moved into place.
     """
     expected = None if sha256 is None else _hex64(sha256, "--sha256")
-    # (The parameter hides the function content_sha256 in here; _check_content calls the function.)
-    expected_content = _hex64(content_sha256, "the content SHA-256")
+    expected_content = _hex64(content_digest, "the content SHA-256")
     dest = Path(dest).expanduser().resolve()
     final = dest / "davis2016"
     if final.exists() and not (final / MARKER).is_file():
@@ -285,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         # The expected content digest is read here, not bound as fetch()'s default, so that it is the module's
         # current value (tests replace it for their small fake release).
-        fetch(args.dest, args.url, args.sha256, args.zip, args.keep_zip, content_sha256=DEV_CONTENT_SHA256)
+        fetch(args.dest, args.url, args.sha256, args.zip, args.keep_zip, content_digest=DEV_CONTENT_SHA256)
     except FetchError as exc:
         print(f"fetch_davis: {exc}", file=sys.stderr)
         return 1

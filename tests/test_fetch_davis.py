@@ -146,16 +146,16 @@ def test_a_failed_refetch_leaves_the_earlier_copy(server, tmp_path):
     good = release_zip(www / "DAVIS-data.zip")
     content = release_content(www / "DAVIS-data.zip")
     dest = tmp_path / "shared"
-    fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", good, log=lambda _: None, content_sha256=content)
+    fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", good, log=lambda _: None, content_digest=content)
     before = sorted(p.relative_to(dest) for p in dest.rglob("*"))
     with pytest.raises(fetch_davis.FetchError, match="checksum mismatch"):
-        fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", "f" * 64, log=lambda _: None, content_sha256=content)
+        fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", "f" * 64, log=lambda _: None, content_digest=content)
     with pytest.raises(fetch_davis.FetchError, match="differ from the DAVIS-2016 release"):
         fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", None, log=lambda _: None)  # the pinned content
     assert sorted(p.relative_to(dest) for p in dest.rglob("*")) == before
     (dest / "davis2016" / "FETCHED").unlink()  # not ours any more: never replaced
     with pytest.raises(fetch_davis.FetchError, match="not written by this script"):
-        fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", good, log=lambda _: None, content_sha256=content)
+        fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", good, log=lambda _: None, content_digest=content)
 
 
 def test_unsafe_or_foreign_archives_are_refused(server, tmp_path):
@@ -186,7 +186,7 @@ def test_a_release_with_one_changed_byte_is_refused_by_the_content_check(server,
     messages: list[str] = []
     with pytest.raises(fetch_davis.FetchError) as refused:
         # The zip's own checksum matches (it is this zip's), so only the content check can refuse it.
-        fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", zip_sha, log=messages.append, content_sha256=content)
+        fetch_davis.fetch(dest, f"{base}/DAVIS-data.zip", zip_sha, log=messages.append, content_digest=content)
     bad = fetch_davis.content_sha256(top)
     assert str(refused.value) == (f"the unpacked dev sequences differ from the DAVIS-2016 release (content SHA-256 "
                                   f"{bad}, expected {content}); nothing was kept")

@@ -42,7 +42,7 @@ def store_bytes(
 ) -> int:
     """The disk space a full :class:`ClipStore` of these sizes takes: its small frames (RGB), each
     object's maps (float32) and crop maps (``crop_side`` squared, float32), and each object's masks
-    in both directions (plus a 128-byte header per file)."""
+    in both directions (each file's 128-byte .npy header aside)."""
     h, w = small_shape
     return n * (h * w * 3 + objects * (h * w * 4 + 2 * _packed_bytes(full_shape) + crop_side * crop_side * 4))
 
