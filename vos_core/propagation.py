@@ -83,7 +83,6 @@ def join_index(agreement: Sequence[float]) -> int:
     return int(best) + 1
 
 
-
 def track_outward(
     cfg: SegmentConfig,
     store: ClipStore,

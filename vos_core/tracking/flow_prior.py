@@ -40,6 +40,7 @@ class FlowPrior:
             return None
         return cv2.remap(previous, *self._coords, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
+
 def small_mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
     """An H×W 0/255 mask at the network's resolution ``shape`` as float32 0..1 (what :meth:`FlowPrior.warp`
     moves); None for an empty mask: a lost object has no place to favour, and a prior of zeros would

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+
 import bpy
 
 from . import timeline
@@ -48,12 +50,14 @@ def _clear_stray_corner(path: str) -> None:
     image = bpy.data.images.load(path, check_existing=False)
     try:
         width, height = image.size
+        # One read of the whole buffer: each index into image.pixels would convert all of it again.
+        pixels = array("f", [0.0]) * (4 * width * height)
+        image.pixels.foreach_get(pixels)
         last = 4 * (width * height - 1)  # bottom row first: the last pixel is the top-right corner
         below = last - 4 * width
-        corner = image.pixels[last]
-        neighbours = (image.pixels[last - 4], image.pixels[below], image.pixels[below - 4])
-        if corner > 0 and not any(neighbours):
-            image.pixels[last:last + 3] = (0.0, 0.0, 0.0)
+        if pixels[last] > 0 and not any((pixels[last - 4], pixels[below], pixels[below - 4])):
+            pixels[last:last + 3] = array("f", [0.0, 0.0, 0.0])
+            image.pixels.foreach_set(pixels)
             image.save()
     finally:
         bpy.data.images.remove(image)
