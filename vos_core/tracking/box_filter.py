@@ -13,6 +13,14 @@ from .boxes import Box, box_iou, box_mask_iou, mask_box
 from .detection import Detection
 from .hysteresis import boxes_region, components_touching
 
+#: A detection whose box holds less than this share of the map's components it touches cuts
+#: through the object's map instead of framing it: another instance beside the object, or a part
+#: of it (a spectator's box over a dancer's legs). Choosing it would clip the object; with no box
+#: the filters fall back to the map (or to tracking by components). Shares of the components it
+#: touches, not of the whole map, so a distractor lit up elsewhere does not disqualify the
+#: object's own box.
+MIN_HELD = 0.5
+
 
 def initial_detections(mask: np.ndarray, detections: Sequence[Detection], min_iou: float) -> list[Detection]:
     """Frame 0: the detections whose box overlaps the annotated mask's box by IoU >= ``min_iou``, best first.
@@ -37,7 +45,8 @@ def appearance_select(
 
     ``fg`` is the thresholded map (H×W bool). With ``previous`` given (temporal filter), only
     boxes with IoU >= ``temporal_iou`` against it compete, so the track cannot jump to another
-    instance of the same class. Returns None when no box overlaps the map at all.
+    instance of the same class. Returns None when no box overlaps the map at all, or when the
+    best-fitting box holds less than ``MIN_HELD`` of the map components it touches.
     """
     best, best_fit = None, 0.0
     for det in detections:
@@ -48,7 +57,15 @@ def appearance_select(
         fit = box_mask_iou(det.box, fg)
         if fit > best_fit:
             best, best_fit = det, fit
-    return best
+    return best if best is not None and held_share(best.box, fg) >= MIN_HELD else None
+
+
+def held_share(box: Box, fg: np.ndarray) -> float:
+    """The share of the pixels of ``fg``'s components touching ``box`` that lie inside it (0 if none)."""
+    region = boxes_region([box], fg.shape)
+    touched = components_touching(fg, region)
+    total = np.count_nonzero(touched)
+    return np.count_nonzero(touched & region) / total if total else 0.0
 
 
 def track_by_components(fg: np.ndarray, previous: Box) -> Box | None:
