@@ -57,6 +57,30 @@ def test_later_frames_keep_classes_and_pick_the_box_fitting_the_map():
     assert appearance_select(dets, frozenset({CAR}), np.zeros_like(fg)) is None  # nothing on the map
 
 
+
+def test_a_box_that_cuts_through_the_map_is_not_chosen_and_nothing_is_clipped():
+    # The map holds the object (60×40 blob); the only box of its class covers a corner of it, as a
+    # spectator's box covers a dancer's legs: 30 % of the blob.
+    prob = blob(20, 60, 40, 100, 0.9)
+    corner = Detection((70, 40, 110, 70), CAR, 0.9)
+    assert appearance_select([corner], frozenset({CAR}), prob > 0.5) is None
+    t = tracker(postprocess="clip", temporal=False)
+    t.state.classes = frozenset({CAR})
+    mask = t.step(prob, [corner])
+    assert np.count_nonzero(mask) == 40 * 60  # the whole object, not the corner's share
+    # A box that frames the blob is chosen and clips what lies beyond its margin.
+    framing = Detection((38, 18, 102, 62), CAR, 0.9)
+    assert appearance_select([corner, framing], frozenset({CAR}), prob > 0.5) is framing
+
+
+def test_the_objects_box_is_chosen_beside_a_larger_blob_it_does_not_touch():
+    # A distractor twice the object's size lit up elsewhere: the object's box holds all of what it
+    # touches, so it stays the box though it holds a third of the map.
+    fg = (blob(30, 60, 10, 50) + blob(20, 80, 120, 160)) > 0
+    own = Detection((10, 30, 50, 60), CAR, 0.9)
+    assert appearance_select([own], frozenset({CAR}), fg) is own
+
+
 def two_cars(frame):
     """Our car A drives right; car B, the same class and bigger, stands still. The map sees both."""
     ax = 10 + 6 * frame
