@@ -126,3 +126,25 @@ def test_missing_and_foreign_weights(tmp_path):
     torch.save({"something": torch.zeros(1)}, foreign)
     with pytest.raises(WeightsError, match="neither a parent network nor ImageNet"):
         load_net(foreign)
+
+
+def test_a_parent_between_two_parents_holds_their_weighted_mean_and_its_lineage(tmp_path):
+    from shared_data import REPO, load_script
+
+    soup = load_script(REPO / "benchmarks" / "parent_soup.py", "parent_soup")
+    new, old = AppearanceNet(seed=1), AppearanceNet(seed=2)
+    with torch.no_grad():
+        new.features[0].weight.fill_(1.0)
+        old.features[0].weight.fill_(-1.0)
+    save_parent(new, tmp_path / "new.pth", {"iterations": 2})
+    save_parent(old, tmp_path / "old.pth", {"iterations": 1})
+    digest = soup.write_soup(tmp_path / "new.pth", tmp_path / "old.pth", 0.75, tmp_path / "mix.pth")
+    mix, info = load_net(tmp_path / "mix.pth")  # the sidecar written beside it verifies
+    assert info["kind"] == "parent" and digest == soup.sha256_of(tmp_path / "mix.pth")
+    assert torch.allclose(mix.features[0].weight, torch.full_like(mix.features[0].weight, 0.5))
+    expected = 0.75 * new.side[2].weight.half().float() + 0.25 * old.side[2].weight.half().float()
+    assert torch.allclose(mix.side[2].weight, expected, atol=1e-3)
+    lineage = info["meta"]["average_of"]
+    assert lineage == {soup.sha256_of(tmp_path / "new.pth"): 0.75, soup.sha256_of(tmp_path / "old.pth"): 0.25}
+    with pytest.raises(SystemExit, match="alpha"):
+        soup.write_soup(tmp_path / "new.pth", tmp_path / "old.pth", 1.5, tmp_path / "bad.pth")

@@ -160,10 +160,13 @@ PROSE = {
         measured("scribbles.json")[k] for k in ("iou_mean", "J_mean", "J_mean_from_ground_truth")]),
     "parent alone": (r"no fine-tuning\): J N / F N against N / N on whole frames",
                      lambda: _parent_alone("vos_core/weights/parent_fp16.pth")),
-    "240-line parent alone": (r"against N / N for the 240-line parent \(crops from the true box: N / N against N / N\)",
-                              lambda: [*_parent_alone("runs/parent_shipped.pth")[2:],
-                                       *_parent_alone("vos_core/weights/parent_fp16.pth")[:2],
-                                       *_parent_alone("runs/parent_shipped.pth")[:2]]),
+    "averaged parents": (r"parent at 0\.3 / 0\.5 / 0\.7 / 1: J N / N / N / N, F N / N / N / N", lambda: [
+        row[m] for m in ("J", "F") for row in measured("parent_soup.json")["rows"]]),
+    "480p and 240-line parents alone": (
+        r"alone, J N / F N on whole frames against N / N for the 240-line parent \(crops from the true box: N / N "
+        r"against N / N\)",
+        lambda: [*_parent_alone("runs/parent_480p.pth")[2:], *_parent_alone("runs/parent_shipped.pth")[2:],
+                 *_parent_alone("runs/parent_480p.pth")[:2], *_parent_alone("runs/parent_shipped.pth")[:2]]),
 }
 
 

@@ -212,7 +212,8 @@ def reject_unknown(cls: type, data: dict[str, Any], what: str) -> None:
 
 
 # Chosen from the J-vs-seconds curve on the dev split (benchmarks/results/crop_curve.md; the parent
-# trained on 480p frames and crops, network in bfloat16 where the CPU has it): stages 3–5 fine-tuned on
+# trained on 480p frames and crops, network in bfloat16 where the CPU has it; the shipped parent is now
+# that network averaged with the 240-line one, which moved every preset, parent_soup.json): stages 3–5 fine-tuned on
 # 50 augmented copies of each keyframe, and the network on a crop around each object where that
 # magnifies it (object 160 px in a 320-px crop: the whole frame's cost, +2.8 J over whole frames at
 # 240 lines). Larger crops (224 px) scored lower on bmx-trees. Averaging each map with the mirrored
