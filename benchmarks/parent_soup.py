@@ -12,8 +12,9 @@ writes ``alpha × NEW + (1 − alpha) × OLD`` as a float16 parent with its ``.s
 lineage in the metadata; ``--score`` then runs the full ``fast`` pipeline with it on the dev
 split (as ``vos-matte eval --preset fast --weights FILE``) and adds a row to
 ``benchmarks/results/parent_soup.json`` (``{"rows": [{"alpha", "J", "F", "per_sequence", "new",
-"old"}]}``, J and F in percent, ``new`` and ``old`` the sources' SHA-256). The shipped parent's two sources are in git history:
-``git show ed185b3:vos_core/weights/parent_fp16.pth`` (480p) and ``git show db5dfd0:...`` (240 lines).
+"old"}]}``, J and F in percent, ``new`` and ``old`` the sources' SHA-256). The shipped parent's two
+sources are in git history: ``git show ed185b3:vos_core/weights/parent_fp16.pth`` (480p) and
+``git show db5dfd0:vos_core/weights/parent_fp16.pth`` (240 lines).
 """
 
 from __future__ import annotations

@@ -57,7 +57,6 @@ def test_later_frames_keep_classes_and_pick_the_box_fitting_the_map():
     assert appearance_select(dets, frozenset({CAR}), np.zeros_like(fg)) is None  # nothing on the map
 
 
-
 def test_a_box_that_cuts_through_the_map_is_not_chosen_and_nothing_is_clipped():
     # The map holds the object (60×40 blob); the only box of its class covers a corner of it, as a
     # spectator's box covers a dancer's legs: 30 % of the blob.

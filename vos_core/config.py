@@ -212,15 +212,16 @@ def reject_unknown(cls: type, data: dict[str, Any], what: str) -> None:
 
 
 # Chosen from the J-vs-seconds curve on the dev split (benchmarks/results/crop_curve.md; the parent
-# trained on 480p frames and crops, network in bfloat16 where the CPU has it; the shipped parent is now
-# that network averaged with the 240-line one, which moved every preset, parent_soup.json): stages 3–5 fine-tuned on
+# trained on 480p frames and crops, network in bfloat16 where the CPU has it): stages 3–5 fine-tuned on
 # 50 augmented copies of each keyframe, and the network on a crop around each object where that
 # magnifies it (object 160 px in a 320-px crop: the whole frame's cost, +2.8 J over whole frames at
 # 240 lines). Larger crops (224 px) scored lower on bmx-trees. Averaging each map with the mirrored
 # frame's added 0.5 J. 150 steps in place of 50 gave +0.9 J and +2.3 F (bmx-trees +6, scooter-black
 # -3.5) but cost 58 s of fine-tuning per clip against 21 (same machine and day): over balanced's 60 s
-# per 70 frames, within best's 150 s. Two fine-tuned copies per object added 0.2 J (within the 1 J two seeds differ
-# by) for twice the fine-tuning, so best spends its time on steps instead.
+# per 70 frames, within best's 150 s. Two fine-tuned copies per object added 0.2 J (within the 1 J two
+# seeds differ by) for twice the fine-tuning, so best spends its time on steps instead. With the
+# shipped parent (that network averaged with the 240-line one, parent_soup.json) every preset gained
+# 1.2-2.0 J, and best's 150 steps give balanced's J with +1.0 F.
 # Measured end to end: benchmarks/results/presets.json.
 _CROPS = {"frozen_stages": 2, "augment_copies": 50, "crop_size": 160}
 PRESETS: dict[str, SegmentConfig] = {
