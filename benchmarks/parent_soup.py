@@ -24,7 +24,7 @@ import json
 import os
 from pathlib import Path
 
-from plugin.evaluate import evaluate, write_json
+from plugin.evaluate import evaluate, summary, write_json
 from vos_core import get_preset, load_net
 from vos_core.network.checkpoints import save_parent
 from vos_core.weights import sha256_of
@@ -49,9 +49,9 @@ def write_soup(new: Path, old: Path, alpha: float, out: Path) -> str:
 def score(weights: Path) -> dict:
     """J and F (percent, mean and per clip) of the full ``fast`` pipeline on the dev split."""
     reports = [r[""] for r in evaluate(DAVIS, get_preset("fast"), split="dev", weights=weights)]
+    means = summary(reports)
     per_sequence = {r.name: {"J": round(100 * r.J.mean, 2), "F": round(100 * r.F.mean, 2)} for r in reports}
-    mean = {m: round(sum(s[m] for s in per_sequence.values()) / len(per_sequence), 2) for m in ("J", "F")}
-    return {**mean, "per_sequence": per_sequence}
+    return {"J": round(100 * means["J_mean"], 2), "F": round(100 * means["F_mean"], 2), "per_sequence": per_sequence}
 
 
 def main() -> None:

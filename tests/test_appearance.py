@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from shared_data import REPO, load_script
 
 from vos_core import WeightsError, load_net, read_image, read_mask
 from vos_core.eval.metrics import jaccard
@@ -129,8 +130,6 @@ def test_missing_and_foreign_weights(tmp_path):
 
 
 def test_a_parent_between_two_parents_holds_their_weighted_mean_and_its_lineage(tmp_path):
-    from shared_data import REPO, load_script
-
     soup = load_script(REPO / "benchmarks" / "parent_soup.py", "parent_soup")
     new, old = AppearanceNet(seed=1), AppearanceNet(seed=2)
     with torch.no_grad():

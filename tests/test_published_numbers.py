@@ -164,8 +164,8 @@ PROSE = {
     "averaged parents": (r"parent at 0\.3 / 0\.5 / 0\.7 / 1: J N / N / N / N, F N / N / N / N", lambda: [
         row[m] for m in ("J", "F") for row in measured("parent_soup.json")["rows"]]),
     "480p and 240-line parents alone": (
-        r"alone, J N / F N on whole frames against N / N for the 240-line parent \(crops from the true box: N / N "
-        r"against N / N\)",
+        (r"alone, J N / F N on whole frames against N / N for the 240-line parent \(crops from the true box: N / N "
+         r"against N / N\)"),
         lambda: [*_parent_alone("runs/parent_480p.pth")[2:], *_parent_alone("runs/parent_shipped.pth")[2:],
                  *_parent_alone("runs/parent_480p.pth")[:2], *_parent_alone("runs/parent_shipped.pth")[:2]]),
 }

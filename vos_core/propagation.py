@@ -127,7 +127,8 @@ def _track_run(
         prob = store.map_at(obj_id, t)
         if prior is not None:
             prior.advance(store.small[t])
-            prob = apply_prior(prob, None if previous is None else prior.warp(previous), cfg.prior_weight, cfg.prior_sigma)
+            warped = None if previous is None else prior.warp(previous)
+            prob = apply_prior(prob, warped, cfg.prior_weight, cfg.prior_sigma)
         guide = cv2.resize(store.small[t], (width, height)) if cfg.upsample == "guided" else size_only
         mask_t = tracker.step(upsample_map(prob, guide, cfg.upsample), store.detections[t])
         store.put_mask(obj_id, run.forward, t, mask_t, tracker.state.missed)
