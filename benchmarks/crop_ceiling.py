@@ -50,7 +50,7 @@ def score_clip(predictor: VideoPredictor, seq, placement: str) -> dict[str, tupl
         if placement == "oracle_crop" and index not in obj.keyframes:
             obj.crop_box = mask_box(gt)
         maps = predictor.maps(placer, index, frame) if placement != "whole_frame" else \
-            {1: predictor.predict_map(obj.net, predictor.small_frame(frame))}
+            {1: predictor.object_map(placer, obj, predictor.small_frame(frame))}
         detections = predictor.detect(frame, *sessions.values())
         for name, session in sessions.items():
             matte = predictor.finish_frame(session, index, frame, maps, detections).matte

@@ -55,7 +55,7 @@ def default_folder() -> Path:
 INFERENCE_SETTINGS = frozenset({
     "infer_height", "mirror_average", "threshold", "detector", "postprocess", "temporal", "high_threshold",
     "low_threshold", "temporal_iou", "init_iou", "clip_margin", "max_missed", "upsample", "prior_weight",
-    "prior_sigma",
+    "prior_sigma", "calibrate_threshold",
 })
 
 

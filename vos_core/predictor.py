@@ -25,6 +25,7 @@ from itertools import islice
 import numpy as np
 import torch
 
+from .calibration import keyframe_cut, recalibrate
 from .clip_store import ClipStore
 from .config import SegmentConfig
 from .errors import InputError
@@ -52,6 +53,7 @@ class ObjectState:
     previous: np.ndarray | None = None  # last mask at the network's resolution, float32 0..1 (flow prior)
     known: TrackState | None = None  # classes the detector gave it on any keyframe (set by fitting)
     crop_box: Box | None = None  # where its crop goes on the next frame (see _next_crop_box)
+    cut: float | None = None  # the map value its keyframes say to cut at (set by fitting; calibration.py)
 
     @property
     def first(self) -> tuple[np.ndarray, np.ndarray]:
@@ -161,7 +163,7 @@ class VideoPredictor:
         session.frame_shape = image.shape[:2]
         obj = session.objects.setdefault(obj_id, ObjectState(obj_id, {}, ObjectTracker(session.config)))
         obj.keyframes[frame_idx] = (image, mask)
-        obj.net = None
+        obj.net, obj.cut = None, None
 
     def fit(self, session: Session, warm: dict[int, tuple[dict, int]] | None = None) -> Iterator[TrainStep]:
         """Fine-tune one copy of the parent network per object on its keyframes, yielding progress.
@@ -187,10 +189,22 @@ class VideoPredictor:
                         # One progress bar over all members.
                         yield replace(step, step=k * step.total + step.step, total=len(members) * step.total)
                 obj.net = net
+                obj.cut = self._keyframe_cut(session, obj)
                 detections = {k: self.detect(image, session) for k, (image, _) in obj.keyframes.items()}
                 obj.known = keyframe_classes(session.config, [(obj.keyframes[k][1], d) for k, d in detections.items()])
                 first = min(obj.keyframes)
                 obj.tracker.start(obj.keyframes[first][1], detections[first], obj.known)
+
+    def _keyframe_cut(self, session: Session, obj: ObjectState) -> float | None:
+        """Where the fitted ``obj``'s maps are cut, read off its keyframes' maps drawn as inference
+        draws them (None: at the threshold, no calibration asked for)."""
+        cfg = session.config
+        if not cfg.calibrate_threshold:
+            return None
+        drawn = ((self._object_maps(session, {obj.obj_id: obj}, k, image)[obj.obj_id], image, mask)
+                 for k, (image, mask) in obj.keyframes.items())
+        pairs = ((upsample_map(prob, image, cfg.upsample), mask) for prob, image, mask in drawn)
+        return keyframe_cut(pairs, cfg.threshold, cfg.calibrate_threshold)
 
     def _fresh_net(self) -> AppearanceNet | MapEnsemble:
         """Copies of the parent to fine-tune for one object: one, or a ``MapEnsemble`` of ``ensemble``."""
@@ -205,7 +219,7 @@ class VideoPredictor:
             tracker = ObjectTracker(config)
             image, mask = obj.first
             tracker.start(mask, self.detect(image, clone), obj.known)
-            clone.objects[oid] = ObjectState(oid, dict(obj.keyframes), tracker, obj.net, known=obj.known)
+            clone.objects[oid] = ObjectState(oid, dict(obj.keyframes), tracker, obj.net, known=obj.known, cut=obj.cut)
         return clone
 
     def detect(self, frame: np.ndarray, *sessions: Session) -> list[Detection]:
@@ -225,6 +239,12 @@ class VideoPredictor:
         if self.config.mirror_average:
             prob = (prob + torch.sigmoid(net(x.flip(-1))).flip(-1)) / 2
         return prob[0, 0].float().cpu().numpy()
+
+    def object_map(self, session: Session, obj: ObjectState, image: np.ndarray) -> np.ndarray:
+        """``obj``'s map of ``image`` (a frame scaled by :meth:`small_frame`, or a crop), remapped
+        so that its calibrated cut reads as the session's threshold: h×w float32 0..1."""
+        prob = self.predict_map(obj.net, image)
+        return prob if obj.cut is None else recalibrate(prob, obj.cut, session.config.threshold)
 
     def propagate(
         self,
@@ -264,16 +284,22 @@ class VideoPredictor:
         object where ``crop_size`` is set and a crop magnifies it (``crops.object_crop``: placed
         at the object's mask on the previous frame, or on this one if it is a keyframe)."""
         self._check_size(session, index, frame)
+        return self._object_maps(session, session.objects, index, frame)
+
+    def _object_maps(
+        self, session: Session, objects: dict[int, ObjectState], index: int, frame: np.ndarray
+    ) -> dict[int, np.ndarray]:
+        """:meth:`maps` for some of the session's objects."""
         small = None
         maps = {}
-        for oid, obj in session.objects.items():
+        for oid, obj in objects.items():
             warp = self._crop_of(obj, index, frame.shape[:2])
             if warp is None:
                 small = self.small_frame(frame) if small is None else small
-                maps[oid] = self.predict_map(obj.net, small)
+                maps[oid] = self.object_map(session, obj, small)
             else:
                 side = self.config.crop_spec.side
-                maps[oid] = paste(self.predict_map(obj.net, cut(frame, warp, (side, side))), warp, frame.shape[:2])
+                maps[oid] = paste(self.object_map(session, obj, cut(frame, warp, (side, side))), warp, frame.shape[:2])
         return maps
 
     def _crop_of(self, obj: ObjectState, index: int, frame_shape: tuple[int, int]) -> np.ndarray | None:
@@ -353,7 +379,7 @@ class VideoPredictor:
                 self._check_size(session, start + i, frame)
                 store.small[i] = small = self.small_frame(frame)
                 for oid, obj in session.objects.items():
-                    store.maps[oid][i] = self.predict_map(obj.net, small)
+                    store.maps[oid][i] = self.object_map(session, obj, small)
                 store.detections[i] = self.detect(frame, session)
                 count = i + 1
                 if on_scan is not None:
@@ -397,7 +423,7 @@ class VideoPredictor:
                 box = mask_box(drawn[1] if drawn else store.mask(oid, forward[oid][i], i))
                 warp = object_crop(box, store.full_shape, self.config.infer_height, self.config.crop_spec)
                 if warp is not None:
-                    store.put_crop(oid, i, self.predict_map(obj.net, cut(frame, warp, (side, side))), warp)
+                    store.put_crop(oid, i, self.object_map(session, obj, cut(frame, warp, (side, side))), warp)
             if on_scan is not None:
                 on_scan(store.n + i + 1, 2 * store.n)
 
