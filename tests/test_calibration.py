@@ -5,6 +5,9 @@ import cv2
 import numpy as np
 import pytest
 
+from hosts.ffmpeg.cli import build_parser
+from hosts.ffmpeg.job_options import job_fields
+from plugin.jobs import Job
 from vos_core import SegmentConfig, VideoPredictor, VosError, load_net, read_image, read_mask
 from vos_core.calibration import MAX_CUT, STEP, keyframe_cut, recalibrate
 from vos_core.eval.metrics import jaccard
@@ -104,3 +107,13 @@ def test_fitting_calibrates_each_object_and_its_maps_read_the_cut_as_the_thresho
     for _ in predictor.fit(plain):
         pass
     assert plain.objects[1].cut is None
+
+
+def test_the_command_line_sets_the_reach_and_zero_turns_it_off():
+    def config(*argv: str) -> SegmentConfig:
+        args = build_parser().parse_args(["segment", "clip.mp4", "--mask", "m.png", "-o", "out/", *argv])
+        return Job.from_dict(job_fields(args)).config()
+
+    assert config().calibrate_threshold == 0.2  # the presets' reach
+    assert config("--calibrate", "0").calibrate_threshold == 0.0
+    assert config("--preset", "best", "--calibrate", "0.1", "--threshold", "0.6").calibrate_threshold == 0.1

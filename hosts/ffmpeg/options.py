@@ -14,6 +14,9 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--crop-size", type=int,
                    help="object size in network pixels inside a crop around the object; 0: whole frames only (overrides preset)")
     p.add_argument("--threshold", type=float, help="map threshold in (0,1) (overrides preset)")
+    p.add_argument("--calibrate", type=float, dest="calibrate_threshold",
+                   help="how far above --threshold each object's cut may rise where its keyframes ask; "
+                        "0: cut every object at --threshold (preset: 0.2)")
     p.add_argument("--detector", choices=("yolox", "faster-rcnn", "none"), help="object detector (overrides preset)")
     p.add_argument("--postprocess", choices=("threshold", "clip", "hysteresis"),
                    help="map → mask: plain threshold, box clipping, or the hysteresis CC filter (overrides preset)")
@@ -24,8 +27,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> dict:
-    return {k: getattr(args, k) for k in ("finetune_iters", "infer_height", "crop_size", "threshold", "detector", "postprocess",
-                                        "temporal") if getattr(args, k) is not None}
+    return {k: getattr(args, k) for k in ("finetune_iters", "infer_height", "crop_size", "threshold", "calibrate_threshold",
+                                        "detector", "postprocess", "temporal") if getattr(args, k) is not None}
 
 
 def add_refine_options(p: argparse.ArgumentParser) -> None:
