@@ -132,6 +132,12 @@ def _parent_alone(name):
     return [mean["crop"]["J"], mean["crop"]["F"], mean["whole"]["J"], mean["whole"]["F"]]
 
 
+def _calibrated_cuts():
+    d = measured("presets_rechoice.json")
+    before, after = d["without_calibration"], d["rows"][0]
+    return [before["J"], after["J"], before["F"], after["F"]]
+
+
 PROSE = {
     "confidence correlations": (
         (r"Spearman between confidence and IoU N pooled over N frames, N on average within a clip \(N kite-surf "
@@ -163,6 +169,11 @@ PROSE = {
                      lambda: _parent_alone("vos_core/weights/parent_fp16.pth")),
     "averaged parents": (r"parent at 0\.3 / 0\.5 / 0\.7 / 1: J N / N / N / N, F N / N / N / N", lambda: [
         row[m] for m in ("J", "F") for row in measured("parent_soup.json")["rows"]]),
+    "calibrated cuts": (r"50 steps, same machine and day: J N → N, F N → N", _calibrated_cuts),
+    "presets re-chosen": (
+        r"mirror averaging N / N \(N s; .{0,120}?150 steps with mirror averaging N / N \(N s", lambda: [
+            v for row in measured("presets_rechoice.json")["rows"][1:] for v in (row["J"], row["F"],
+                                                                                 row["seconds_per_70_frames"])]),
     "480p and 240-line parents alone": (
         (r"alone, J N / F N on whole frames against N / N for the 240-line parent \(crops from the true box: N / N "
          r"against N / N\)"),

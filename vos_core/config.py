@@ -217,27 +217,25 @@ def reject_unknown(cls: type, data: dict[str, Any], what: str) -> None:
         raise VosError(f"unknown {what}(s): {', '.join(sorted(unknown))}")
 
 
-# Chosen from the J-vs-seconds curve on the dev split (benchmarks/results/crop_curve.md; the parent
-# trained on 480p frames and crops, network in bfloat16 where the CPU has it): stages 3–5 fine-tuned on
-# 50 augmented copies of each keyframe, and the network on a crop around each object where that
-# magnifies it (object 160 px in a 320-px crop: the whole frame's cost, +2.8 J over whole frames at
-# 240 lines). Larger crops (224 px) scored lower on bmx-trees. Averaging each map with the mirrored
-# frame's added 0.5 J. 150 steps in place of 50 gave +0.9 J and +2.3 F (bmx-trees +6, scooter-black
-# -3.5) but cost 58 s of fine-tuning per clip against 21 (same machine and day): over balanced's 60 s
-# per 70 frames, within best's 150 s. Two fine-tuned copies per object added 0.2 J (within the 1 J two
-# seeds differ by) for twice the fine-tuning, so best spends its time on steps instead. With the
-# shipped parent (that network averaged with the 240-line one, parent_soup.json) every preset gained
-# 1.2-2.0 J, and best's 150 steps give balanced's J with +1.0 F.
-# Each object cut where its keyframes ask, up to 0.2 above the threshold (calibration.py): under
-# fast +1.2 J and +0.5 F (kite-surf +7.8 J, bmx-trees +2.4), same machine and day; replayed over
-# cached maps, reaches of 0.15 to 0.25 and tolerances of 0.5 to 3 points J gave +0.5 to +1.3 J.
-# Measured end to end: benchmarks/results/presets.json.
+# Chosen from the J-vs-seconds curve on the dev split (benchmarks/results/crop_curve.md, presets.json;
+# network in bfloat16 where the CPU has it): stages 3–5 fine-tuned on 50 augmented copies of each
+# keyframe, the network on a crop around each object where that magnifies it (object 160 px in a
+# 320-px crop: the whole frame's cost, +2.8 J over whole frames at 240 lines; 224-px objects scored
+# lower on bmx-trees), and each object cut where its keyframes ask, up to 0.2 above the threshold
+# (calibration.py: +1.2 J, +0.5 F at 50 steps, kite-surf +7.8 J; replayed over cached maps, reaches of
+# 0.15 to 0.25 and tolerances of 0.5 to 3 points J all gave +0.5 to +1.3 J).
+# With calibrated cuts, nothing that spent more time beat 50 steps on the dev clips (2026-12-08, one
+# machine): mirror averaging 77.6 J, 150 steps + mirror 77.0, two fine-tuned copies 76.8, against 77.7;
+# before calibration mirror had added 0.5 J and 150 steps +1.0 F. So balanced is 50 steps; fast is 30
+# steps, to fit 30 s per 70 frames on 2 cores (-2.4 J); best averages two fine-tuned copies (seeds 0
+# and 1) against the swing between one fit and another (two seeds differed by 1 J), but on dev it
+# scored 0.9 J under balanced (scooter-black -7 J with the second copy). Measured end to end: benchmarks/results/presets.json.
 _CROPS = {"frozen_stages": 2, "augment_copies": 50, "crop_size": 160, "calibrate_threshold": 0.2}
 PRESETS: dict[str, SegmentConfig] = {
-    "fast": SegmentConfig(**_CROPS, finetune_iters=50),
-    "balanced": SegmentConfig(**_CROPS, finetune_iters=50, mirror_average=True),
-    # The optical-flow prior, best before crops, scored lower with them (ablation_best's full+flow_prior row).
-    "best": SegmentConfig(**_CROPS, finetune_iters=150, mirror_average=True),
+    "fast": SegmentConfig(**_CROPS, finetune_iters=30),
+    "balanced": SegmentConfig(**_CROPS, finetune_iters=50),
+    # The optical-flow prior, best before crops, scored lower with crops (ablation_best's full+flow_prior row).
+    "best": SegmentConfig(**_CROPS, finetune_iters=50, ensemble=2),
 }
 
 

@@ -8,12 +8,12 @@ from . import runtime
 
 # Descriptions quote benchmarks/results/presets.json (DAVIS-2016 dev split, 480p, full pipeline).
 PRESETS = (
-    ("fast", "Fast", ("Quickest: 50 fine-tuning steps, the network on a crop around the object. "
-                     "DAVIS dev: J 76.5, F 81.4, ~39 s per 70 frames on 2 CPU cores")),
-    ("balanced", "Balanced", ("Fast plus maps averaged with the mirrored frame's. "
-                             "DAVIS dev: J 77.0, F 81.6, ~53 s per 70 frames on 2 CPU cores")),
-    ("best", "Best", ("Balanced with 150 fine-tuning steps: finer edges on small and thin objects. "
-                     "DAVIS dev: J 77.0, F 82.6, ~91 s per 70 frames on 2 CPU cores"))
+    ("fast", "Fast", ("Quickest: 30 fine-tuning steps, the network on a crop around the object. "
+                     "DAVIS dev: J 75.3, F 80.2, ~29 s per 70 frames on 2 CPU cores")),
+    ("balanced", "Balanced", ("50 fine-tuning steps: the most accurate on the DAVIS dev clips. "
+                             "DAVIS dev: J 77.7, F 81.9, ~36 s per 70 frames on 2 CPU cores")),
+    ("best", "Best", ("Two fine-tuned networks per object, their maps averaged. "
+                     "DAVIS dev: J 76.8, F 81.8, ~69 s per 70 frames on 2 CPU cores"))
 )
 
 
