@@ -153,9 +153,9 @@ PROSE = {
                                                                                "two_keyframes_from_scratch_s")]),
     "two objects": (r"J per object N together against N for each clip", lambda: [
         measured("two_objects.json")["J_together_mean"], measured("two_objects.json")["J_alone_mean"]]),
-    "two objects per clip": ((r"scooter-black \(N vs N\), kite-surf \(N vs N\), bmx-trees \(N vs N\) and "
-                              r"car-roundabout \(N vs N\)"),
-                             lambda: _two_objects("scooter-black", "kite-surf", "bmx-trees", "car-roundabout")),
+    "two objects per clip": ((r"scooter-black \(N vs N\), breakdance \(N vs N\), bmx-trees \(N vs N\) and "
+                              r"camel \(N vs N\)"),
+                             lambda: _two_objects("scooter-black", "breakdance", "bmx-trees", "camel")),
     "middle keyframe": (r"J N on the frames before it \(tracked backward\) and N after it", lambda: [
         measured("keyframes_backward.json")["J_before_middle"], measured("keyframes_backward.json")["J_after_middle"]]),
     "middle keyframe halves": (r"\(bmx-trees N / N and libby N / N have", lambda: [
