@@ -22,7 +22,7 @@ from vos_core.propagation import Keyframe
 
 #: A valid other value for the settings that :func:`other` would make invalid.
 ALTERNATES = {"precision": "float32", "crop_size": 64, "crop_context": 1.0, "detector": "none", "postprocess": "clip",
-              "upsample": "guided", "threshold": 0.5, "high_threshold": 0.9}
+              "upsample": "guided", "threshold": 0.5, "high_threshold": 0.9, "calibrate_threshold": 0.2}
 
 
 def changed(config: SegmentConfig, name: str) -> SegmentConfig:
