@@ -229,7 +229,8 @@ def reject_unknown(cls: type, data: dict[str, Any], what: str) -> None:
 # before calibration mirror had added 0.5 J and 150 steps +1.0 F. So balanced is 50 steps; fast is 30
 # steps, to fit 30 s per 70 frames on 2 cores (-2.4 J); best averages two fine-tuned copies (seeds 0
 # and 1) against the swing between one fit and another (two seeds differed by 1 J), but on dev it
-# scored 0.9 J under balanced (scooter-black -7 J with the second copy). Measured end to end: benchmarks/results/presets.json.
+# scored 0.9 J under balanced (scooter-black -7 J with the second copy).
+# Measured end to end: benchmarks/results/presets.json.
 _CROPS = {"frozen_stages": 2, "augment_copies": 50, "crop_size": 160, "calibrate_threshold": 0.2}
 PRESETS: dict[str, SegmentConfig] = {
     "fast": SegmentConfig(**_CROPS, finetune_iters=30),
